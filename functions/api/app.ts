@@ -1,0 +1,159 @@
+/**
+ * The jobs API as an express router: POST /jobs, GET /jobs, GET /jobs/{id},
+ * POST /jobs/{id}/cancel, GET /jobs/{id}/logs. Every route authenticates;
+ * inputs are validated with zod and errors carry field-level issues.
+ */
+import express, { type Request, type Response, type NextFunction } from "express";
+import { z } from "zod";
+import { KineticError } from "../../shared/errors.ts";
+import { JOB_STATES } from "../../shared/schemas/job-state.ts";
+import { toRecord } from "../../shared/store/job-store.ts";
+import { submitJob, ensureId } from "../../shared/jobs/submit.ts";
+import { cancelJob } from "../../shared/jobs/cancel.ts";
+import { assertNamespaceAllowed } from "../../shared/jobs/namespace-policy.ts";
+import { isTerminal } from "../../shared/schemas/job-state.ts";
+import type { Deps } from "../../shared/deps.ts";
+import type { Principal } from "../../shared/security/auth.ts";
+import { sendError } from "./respond.ts";
+
+const ListQuery = z.object({
+  state: z.enum(JOB_STATES).optional(),
+  namespace: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().min(1).optional(),
+});
+
+const LogsQuery = z.object({
+  worker: z.coerce.number().int().min(0).optional(),
+  tail: z.coerce.number().int().min(1).optional(),
+  follow: z.enum(["true", "false", "1", "0"]).optional(),
+});
+
+export type Handler = (req: Request, res: Response, deps: Deps, principal: Principal) => Promise<void>;
+export type Route = (handler: Handler) => (req: Request, res: Response) => Promise<void>;
+
+/** Wraps a handler with authentication and the shared error rendering. */
+export function authenticated(getDeps: () => Promise<Deps>): Route {
+  return (handler) => async (req, res) => {
+    try {
+      const deps = await getDeps();
+      const principal = await deps.auth.authenticate(req.get("authorization"));
+      await handler(req, res, deps, principal);
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}
+
+/** Extra route groups (admin utilities) mount through this hook. */
+export type RouteGroup = (app: express.Express, route: Route) => void;
+
+export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] = []): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  // functions-framework parses the body already; standalone servers need a parser.
+  app.use(express.json({ limit: "1mb" }));
+  const route = authenticated(getDeps);
+
+  app.post(
+    "/jobs",
+    route(async (req, res, deps, principal) => {
+      const body: unknown = req.body;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) {
+        throw new KineticError("invalid-argument", "the request body must be a JSON job spec object", {
+          issues: [{ field: "(body)", message: "expected a JSON object (Content-Type: application/json)" }],
+        });
+      }
+      const key = req.get("idempotency-key");
+      const outcome = await submitJob(deps, {
+        // Without an id or an Idempotency-Key, every POST is a new job.
+        spec: key ? body : ensureId(body),
+        ...(key ? { key: `http:${principal.id}:${key}` } : {}),
+        principal: principal.id,
+        source: `http:${principal.id}`,
+      });
+      if (outcome.status === "rejected") {
+        res.status(outcome.error.status).json({ ...outcome.error.toJSON(), ...(outcome.job ? { jobId: outcome.job.id } : {}) });
+        return;
+      }
+      res.status(outcome.status === "created" ? 201 : 200).json({ job: toRecord(outcome.job) });
+    }),
+  );
+
+  app.get(
+    "/jobs",
+    route(async (req, res, deps) => {
+      const q = parseQuery(ListQuery, req.query);
+      const page = await deps.store.list(q);
+      res.json({ jobs: page.jobs.map((j) => toRecord(j)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+    }),
+  );
+
+  app.get(
+    "/jobs/:id",
+    route(async (req, res, deps) => {
+      const job = await deps.store.get(String(req.params.id));
+      if (!job) throw new KineticError("not-found", `job ${req.params.id} not found`);
+      res.json({ job: toRecord(job, { events: true }) });
+    }),
+  );
+
+  app.post(
+    "/jobs/:id/cancel",
+    route(async (req, res, deps, principal) => {
+      const job = await deps.store.get(String(req.params.id));
+      if (!job) throw new KineticError("not-found", `job ${req.params.id} not found`);
+      assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, job.namespace);
+      const cancelled = await cancelJob(deps, job.id, principal.id);
+      res.json({ job: toRecord(cancelled, { events: true }) });
+    }),
+  );
+
+  app.get(
+    "/jobs/:id/logs",
+    route(async (req, res, deps) => {
+      const q = parseQuery(LogsQuery, req.query);
+      const job = await deps.store.get(String(req.params.id));
+      if (!job) throw new KineticError("not-found", `job ${req.params.id} not found`);
+      if (!job.workload) {
+        res.type("text/plain").send("");
+        return;
+      }
+      const options = { ...(q.worker !== undefined ? { worker: q.worker } : {}), ...(q.tail ? { tailLines: q.tail } : {}) };
+      const follow = q.follow === "true" || q.follow === "1";
+      if (follow && !isTerminal(job.state) && deps.cluster.followLogs) {
+        res.type("text/plain");
+        res.flushHeaders();
+        await deps.cluster.followLogs(job.workload, (chunk) => res.write(chunk), options);
+        res.end();
+        return;
+      }
+      res.type("text/plain").send(await deps.cluster.logs(job.workload, options));
+    }),
+  );
+
+  for (const group of groups) group(app, route);
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: { code: "not-found", message: "no such route" } });
+  });
+  // Malformed JSON bodies arrive here from the body parser.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = typeof err === "object" && err !== null && "status" in err ? Number(err.status) : 500;
+    if (status === 400) {
+      res.status(400).json({
+        error: { code: "invalid-argument", message: "the request body is not valid JSON", issues: [{ field: "(body)", message: "malformed JSON" }] },
+      });
+      return;
+    }
+    sendError(res, err);
+  });
+  return app;
+}
+
+function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ field: i.path.join(".") || "(query)", message: i.message }));
+  throw new KineticError("invalid-argument", `invalid query: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+}

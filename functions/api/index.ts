@@ -1,0 +1,6 @@
+/** Cloud Function `api`: the authenticated HTTP jobs API. */
+import * as functions from "@google-cloud/functions-framework";
+import { getDeps } from "../../shared/deps.ts";
+import { createApiApp } from "./app.ts";
+
+functions.http("api", createApiApp(getDeps));

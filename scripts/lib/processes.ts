@@ -1,0 +1,109 @@
+/**
+ * Child-process plumbing for local services (emulators, functions, clusters):
+ * free ports, readiness polling, and process groups that are always stopped.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { createServer } from "node:net";
+import { openSync } from "node:fs";
+
+/** Asks the kernel for a free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  { timeoutMs = 60_000, intervalMs = 200, what = "condition" } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  const detail = lastError instanceof Error ? `: ${lastError.message}` : "";
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+}
+
+export async function waitForHttp(url: string, opts: { timeoutMs?: number; expect?: (body: string) => boolean } = {}) {
+  await waitFor(
+    async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      const body = await res.text();
+      return res.ok && (opts.expect ? opts.expect(body) : true);
+    },
+    { timeoutMs: opts.timeoutMs ?? 60_000, what: url },
+  );
+}
+
+/** A process started in its own group, so stopping it also stops its children (gcloud → java). */
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const running = new Set<ManagedProcess>();
+let exitHookInstalled = false;
+
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort: a crashing parent must not leave emulators behind.
+  process.on("exit", () => {
+    for (const p of running) killGroup(p.child, "SIGKILL");
+  });
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnOptions & { logFile?: string } = {},
+): ManagedProcess {
+  installExitHook();
+  const out = options.logFile ? openSync(options.logFile, "a") : "ignore";
+  const child = spawn(command, args, { ...options, detached: true, stdio: ["ignore", out, out] });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    child.once("exit", () => resolve());
+    child.once("error", () => resolve());
+  });
+  const managed: ManagedProcess = {
+    name,
+    child,
+    async stop(signal = "SIGTERM") {
+      running.delete(managed);
+      killGroup(child, signal);
+      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+      // The group may outlive its leader (java under gcloud's python): sweep it.
+      killGroup(child, "SIGKILL");
+    },
+  };
+  running.add(managed);
+  return managed;
+}

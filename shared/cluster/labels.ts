@@ -1,0 +1,7 @@
+/**
+ * The labels that mark an object as Kinetic's. Cleanup and diagnose select
+ * on them and never touch anything without them.
+ */
+export const MANAGED_BY_LABEL = "kinetic.dev/managed-by";
+export const MANAGED_BY_VALUE = "kinetic";
+export const JOB_ID_LABEL = "kinetic.dev/job-id";

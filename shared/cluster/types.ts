@@ -1,0 +1,88 @@
+/**
+ * The cluster boundary. Everything above it (handlers, domain) speaks these
+ * types; implementations are the Kubernetes API (GKE or any kubeconfig) and
+ * the local process runtime used by `npm start`.
+ */
+
+/** A rendered workload: the Kubernetes object Kinetic submits for one job. */
+export interface Workload {
+  apiVersion: "batch/v1" | "jobset.x-k8s.io/v1alpha2";
+  kind: "Job" | "JobSet";
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec: Record<string, unknown>;
+}
+
+/** Identifies a submitted workload. */
+export interface WorkloadRef {
+  kind: "Job" | "JobSet";
+  name: string;
+  namespace: string;
+}
+
+export type WorkloadPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Missing";
+
+/** Why a workload is not running yet: the scheduler cannot place it, or a queue holds it. */
+export type PendingKind = "Unschedulable" | "Queued" | "Suspended" | "Starting";
+
+export interface WorkloadStatus {
+  phase: WorkloadPhase;
+  /** Set when phase is Pending. */
+  pending?: { kind: PendingKind; reason: string; message: string; since?: string };
+  /** Short machine reason (e.g. DeadlineExceeded, PodFailurePolicy, BackoffLimitExceeded). */
+  reason?: string;
+  /** Human message from the cluster (scheduler, job controller, Kueue). */
+  message?: string;
+  /** First non-zero container exit code among failed pods, if any. */
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Pods by phase, for progress display. */
+  pods?: { pending: number; running: number; succeeded: number; failed: number };
+}
+
+export interface SubmitResult {
+  /** False when the object already existed (HTTP 409): treated as already done. */
+  created: boolean;
+  ref: WorkloadRef;
+}
+
+export interface LogOptions {
+  /** Pod index within the workload (default: all pods, in index order). */
+  worker?: number;
+  tailLines?: number;
+  follow?: boolean;
+}
+
+/** A Kinetic-labelled object as listed by cleanup and diagnose. */
+export interface ManagedObject {
+  kind: string;
+  apiVersion: string;
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  createdAt?: string;
+  /** For Jobs/JobSets: the finish time from status conditions, if finished. */
+  finishedAt?: string;
+  phase?: WorkloadPhase;
+}
+
+export interface ClusterClient {
+  /** Create the workload; a 409 means it already exists and is success. */
+  submit(workload: Workload): Promise<SubmitResult>;
+  /** Server-side dry run: the API server validates without persisting. */
+  dryRun(workload: Workload): Promise<void>;
+  status(ref: WorkloadRef): Promise<WorkloadStatus>;
+  /** Delete the workload and its pods (background propagation). Missing is success. */
+  delete(ref: WorkloadRef): Promise<{ deleted: boolean }>;
+  logs(ref: WorkloadRef, options?: LogOptions): Promise<string>;
+  /** Stream logs until the workload ends; resolves when the stream closes. */
+  followLogs?(ref: WorkloadRef, onChunk: (text: string) => void, options?: LogOptions): Promise<void>;
+  /** List Kinetic-managed objects of the given kinds in a namespace (label selector applied server-side). */
+  listManaged(namespace: string, kinds: string[], labelSelector?: string): Promise<ManagedObject[]>;
+  deleteObject(obj: Pick<ManagedObject, "kind" | "apiVersion" | "name" | "namespace">): Promise<{ deleted: boolean }>;
+}

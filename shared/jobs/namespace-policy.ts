@@ -1,0 +1,28 @@
+/**
+ * Which namespaces a caller may target. Workloads must never land in a
+ * namespace their submitter does not own; the policy is operator config.
+ */
+import { KineticError } from "../errors.ts";
+import type { NamespacePolicy } from "../runtime-config.ts";
+
+function matches(pattern: string, namespace: string): boolean {
+  return pattern.endsWith("*") ? namespace.startsWith(pattern.slice(0, -1)) : pattern === namespace;
+}
+
+export function allowedNamespaces(policy: NamespacePolicy, principal: string): string[] {
+  return [...(policy[principal] ?? []), ...(policy["*"] ?? [])];
+}
+
+export function assertNamespaceAllowed(policy: NamespacePolicy, principal: string, namespace: string): void {
+  const allowed = allowedNamespaces(policy, principal);
+  if (!allowed.some((p) => matches(p, namespace))) {
+    throw new KineticError("permission-denied", `namespace "${namespace}" is not one the submitter may use`, {
+      issues: [
+        {
+          field: "namespace",
+          message: `not allowed for ${principal}; allowed: ${allowed.length ? allowed.join(", ") : "none"}`,
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Job submission: validate → record → render → create on the cluster.
+ * Bad input is recorded as REJECTED and never retried; transient cluster
+ * faults throw so the transport redelivers; a repeat of the same job finds
+ * the existing record (and a 409 on the cluster) and changes nothing.
+ */
+import { KineticError, isRetryable } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Clock } from "../clock.ts";
+import type { RuntimeConfig } from "../runtime-config.ts";
+import type { ClusterClient } from "../cluster/types.ts";
+import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
+import { renderWorkload } from "../manifests/render.ts";
+import type { JobDoc, JobStore } from "../store/job-store.ts";
+import { deriveJobId, JOB_ID_PATTERN, newJobId } from "./job-id.ts";
+import { assertNamespaceAllowed } from "./namespace-policy.ts";
+
+export interface JobDeps {
+  store: JobStore;
+  cluster: ClusterClient;
+  config: RuntimeConfig;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface SubmitRequest {
+  /** The job spec as received (already JSON-parsed), or undefined when the body was not JSON. */
+  spec: unknown;
+  /** Why `spec` is missing, when the payload could not be parsed at all. */
+  parseError?: string;
+  /** Transport-stable idempotency key, used when the spec carries no id. */
+  key?: string;
+  /** Who submits: an authenticated principal, or "pubsub". */
+  principal: string;
+  /** Audit trail: "pubsub:<messageId>" or "http:<principal>". */
+  source: string;
+  /** Publish time of a message, for the age guard. */
+  publishedAt?: string;
+}
+
+export type SubmitOutcome =
+  | { status: "created" | "duplicate"; job: JobDoc }
+  | { status: "rejected"; job?: JobDoc; error: KineticError };
+
+export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<SubmitOutcome> {
+  const id = chooseId(req);
+  let spec: JobSpec;
+  try {
+    if (req.parseError !== undefined) {
+      throw new KineticError("invalid-argument", `the job message is not valid JSON: ${req.parseError}`, {
+        issues: [{ field: "(body)", message: "expected a JSON object" }],
+      });
+    }
+    spec = parseJobSpec(req.spec);
+    assertFresh(deps, req);
+    assertNamespaceAllowed(deps.config.namespacePolicy, req.principal, spec.namespace);
+  } catch (err) {
+    if (!(err instanceof KineticError) || err.retryable) throw err;
+    return reject(deps, req, id, err);
+  }
+
+  const jobId = spec.id ?? id ?? newJobId();
+  const { created, job } = await deps.store.create({
+    id: jobId,
+    namespace: spec.namespace,
+    accelerator: spec.accelerator ?? "cpu",
+    ...(spec.image ? { image: spec.image } : {}),
+    spec: toStoredSpec(spec),
+    source: req.source,
+  });
+  // A redelivery after a failed cluster call finds the job still QUEUED and finishes the work.
+  if (!created && (job.state !== "QUEUED" || job.workload)) {
+    deps.log.info("duplicate submission", { jobId, state: job.state, source: req.source });
+    return { status: "duplicate", job };
+  }
+  const submitted = await createWorkload(deps, job, spec);
+  return { status: created ? "created" : "duplicate", job: submitted };
+}
+
+/**
+ * Renders and creates the workload for a QUEUED job, then records SUBMITTED.
+ * Also used by syncJobs to finish submissions whose cluster call failed.
+ */
+export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec): Promise<JobDoc> {
+  const validSpec = spec ?? parseJobSpec(job.spec);
+  const queue = validSpec.queue ?? deps.config.defaultQueue;
+  const workload = renderWorkload(job.id, queue ? { ...validSpec, queue } : validSpec, {
+    outputDirBase: deps.config.outputDirBase,
+    defaultTtlSeconds: deps.config.defaultTtlSeconds,
+  });
+  try {
+    const result = await deps.cluster.submit(workload);
+    const { job: next } = await deps.store.transition(job.id, {
+      to: "SUBMITTED",
+      reason: result.created ? "Created" : "AlreadyExists",
+      message: `${workload.kind} ${result.ref.namespace}/${result.ref.name}`,
+      patch: { workload: result.ref },
+    });
+    deps.log.info("workload submitted", { jobId: job.id, kind: workload.kind, created: result.created });
+    return next;
+  } catch (err) {
+    if (isRetryable(err)) {
+      deps.log.warn("cluster unavailable; submission will be retried", { jobId: job.id, error: err });
+      throw err;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const { job: failed } = await deps.store.transition(job.id, {
+      to: "FAILED",
+      reason: "ClusterRejected",
+      message,
+    });
+    deps.log.warn("cluster rejected the workload", { jobId: job.id, error: message });
+    return failed;
+  }
+}
+
+async function reject(deps: JobDeps, req: SubmitRequest, id: string | undefined, error: KineticError) {
+  deps.log.warn("job rejected", { jobId: id, code: error.code, error: error.message, source: req.source });
+  // Without an id (an HTTP call without one) the caller gets the error and nothing is stored.
+  if (!id) return { status: "rejected" as const, error };
+  const raw = (typeof req.spec === "object" && req.spec !== null ? req.spec : {}) as Record<string, unknown>;
+  const { job } = await deps.store.create({
+    id,
+    state: "REJECTED",
+    namespace: typeof raw.namespace === "string" ? raw.namespace : "",
+    accelerator: typeof raw.accelerator === "string" ? raw.accelerator : "",
+    source: req.source,
+    reason: reasonOf(error),
+    message: describe(error),
+  });
+  return { status: "rejected" as const, job, error };
+}
+
+function chooseId(req: SubmitRequest): string | undefined {
+  const raw = typeof req.spec === "object" && req.spec !== null ? (req.spec as { id?: unknown }).id : undefined;
+  if (typeof raw === "string" && JOB_ID_PATTERN.test(raw)) return raw;
+  if (req.key) return deriveJobId(req.key);
+  return undefined;
+}
+
+/** The id the job gets when the request carries neither an id nor a key. */
+export function ensureId(spec: unknown): unknown {
+  if (typeof spec === "object" && spec !== null && !("id" in spec)) return { ...spec, id: newJobId() };
+  return spec;
+}
+
+function assertFresh(deps: JobDeps, req: SubmitRequest) {
+  if (!req.publishedAt) return;
+  const ageSeconds = (deps.clock.now().getTime() - Date.parse(req.publishedAt)) / 1000;
+  if (ageSeconds > deps.config.submitMaxAgeSeconds) {
+    throw new KineticError(
+      "failed-precondition",
+      `the job message is ${Math.round(ageSeconds)} s old, older than the ${deps.config.submitMaxAgeSeconds} s limit; it was not started late`,
+      { issues: [{ field: "publishTime", message: "expired" }] },
+    );
+  }
+}
+
+function reasonOf(error: KineticError): string {
+  switch (error.code) {
+    case "unknown-accelerator":
+      return "UnknownAccelerator";
+    case "permission-denied":
+      return "NamespaceNotAllowed";
+    case "failed-precondition":
+      return "Expired";
+    default:
+      return "InvalidSpec";
+  }
+}
+
+function describe(error: KineticError): string {
+  if (!error.issues.length) return error.message;
+  return `${error.message}: ${error.issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`;
+}
+
+function toStoredSpec(spec: JobSpec): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+}

@@ -1,0 +1,71 @@
+/**
+ * Every Firestore query the code runs that needs a composite index is declared
+ * here, and the stores build their queries from these declarations. infra/
+ * derives the composite indexes from the same list, so an index cannot be
+ * forgotten: a new query is a new entry, and the infra test sees it.
+ */
+
+export interface IndexedField {
+  field: string;
+  order: "ASCENDING" | "DESCENDING";
+}
+
+export interface QueryDecl {
+  /** Collection id (collection group scope is not used). */
+  collection: string;
+  /** Fields in index order: equality filters first, then range/order fields. */
+  fields: IndexedField[];
+  /** Where the query is used, for reviewers. */
+  usedBy: string;
+}
+
+export const QUERIES = {
+  /** syncJobs: active jobs, oldest update first: O(active), never O(history). */
+  activeJobsByUpdate: {
+    collection: "jobs",
+    fields: [
+      { field: "active", order: "ASCENDING" },
+      { field: "updatedAt", order: "ASCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts listActive",
+  },
+  /** GET /jobs?state=…: newest first, cursor-paginated. */
+  jobsByStateNewest: {
+    collection: "jobs",
+    fields: [
+      { field: "state", order: "ASCENDING" },
+      { field: "createdAt", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts list",
+  },
+  /** GET /jobs?namespace=…: newest first. */
+  jobsByNamespaceNewest: {
+    collection: "jobs",
+    fields: [
+      { field: "namespace", order: "ASCENDING" },
+      { field: "createdAt", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts list",
+  },
+  /** GET /jobs?namespace=…&state=…: newest first. */
+  jobsByNamespaceStateNewest: {
+    collection: "jobs",
+    fields: [
+      { field: "namespace", order: "ASCENDING" },
+      { field: "state", order: "ASCENDING" },
+      { field: "createdAt", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts list",
+  },
+  /** cleanupTtl: finished jobs whose cluster objects are due for deletion. */
+  finishedJobsDueForCleanup: {
+    collection: "jobs",
+    fields: [
+      { field: "cleanupPending", order: "ASCENDING" },
+      { field: "cleanupDueAt", order: "ASCENDING" },
+    ],
+    usedBy: "shared/cleanup (cleanupTtl)",
+  },
+} as const satisfies Record<string, QueryDecl>;
+
+export type QueryName = keyof typeof QUERIES;

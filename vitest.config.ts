@@ -1,0 +1,30 @@
+// Two projects: fast unit tests beside the code, and integration suites that
+// talk to the real Firestore/Pub/Sub emulators and the Kubernetes testbed.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{shared,functions,cli,infra,scripts}/**/*.test.ts", "test/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts", "test/testbed/**/*.test.ts"],
+          globalSetup: ["test/setup/global-setup.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // 2-core machines: the control plane and emulators need CPU too.
+          maxWorkers: 2,
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
