@@ -128,7 +128,8 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
         res.end();
         return;
       }
-      res.type("text/plain").send(await deps.cluster.logs(job.workload, options));
+      const text = await deps.cluster.logs(job.workload, options);
+      res.type("text/plain").send(text);
     }),
   );
 

@@ -8,6 +8,8 @@ import { KineticError } from "../../shared/errors.ts";
 import { log } from "../../shared/log.ts";
 
 export function sendError(res: Response, err: unknown): void {
+  // A route may have set another type (text/plain for logs) before failing.
+  res.type("application/json");
   if (err instanceof KineticError) {
     if (err.status >= 500) log.warn("request failed", { code: err.code, error: err.message });
     res.status(err.status).json(err.toJSON());

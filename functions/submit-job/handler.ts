@@ -34,7 +34,8 @@ export async function handleJobMessage(deps: JobDeps, event: CloudEventLike): Pr
     spec,
     ...(parseError !== undefined ? { parseError } : {}),
     // A republish gets a new message id; only an id from the producer survives that.
-    key: attrId ?? message.attributes.idempotencyKey ?? `pubsub:${message.messageId}`,
+    ...(attrId ? { jobId: attrId } : {}),
+    key: message.attributes.idempotencyKey ?? `pubsub:${message.messageId}`,
     principal: "pubsub",
     source: `pubsub:${message.messageId}`,
     ...(message.publishTime ? { publishedAt: message.publishTime } : {}),

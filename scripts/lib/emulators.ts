@@ -34,7 +34,7 @@ export async function startEmulators(options: {
   pubsubPort?: number;
 }): Promise<Emulators> {
   checkGcloud();
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(join(options.dataDir, "pubsub"), { recursive: true });
   const [fsPort, psPort] = [options.firestorePort ?? (await freePort()), options.pubsubPort ?? (await freePort())];
   const firestoreHost = `127.0.0.1:${fsPort}`;
   const pubsubHost = `127.0.0.1:${psPort}`;

@@ -28,6 +28,8 @@ export interface SubmitRequest {
   spec: unknown;
   /** Why `spec` is missing, when the payload could not be parsed at all. */
   parseError?: string;
+  /** A job id carried by the transport (a message attribute), used when the spec carries none. */
+  jobId?: string;
   /** Transport-stable idempotency key, used when the spec carries no id. */
   key?: string;
   /** Who submits: an authenticated principal, or "pubsub". */
@@ -134,6 +136,7 @@ async function reject(deps: JobDeps, req: SubmitRequest, id: string | undefined,
 function chooseId(req: SubmitRequest): string | undefined {
   const raw = typeof req.spec === "object" && req.spec !== null ? (req.spec as { id?: unknown }).id : undefined;
   if (typeof raw === "string" && JOB_ID_PATTERN.test(raw)) return raw;
+  if (req.jobId && JOB_ID_PATTERN.test(req.jobId)) return req.jobId;
   if (req.key) return deriveJobId(req.key);
   return undefined;
 }

@@ -66,6 +66,16 @@ export const QUERIES = {
     ],
     usedBy: "shared/cleanup (cleanupTtl)",
   },
+  /** cleanupTtl scoped to one namespace (Kaptain's clean / clean-all / delete-completed). */
+  finishedJobsDueForCleanupInNamespace: {
+    collection: "jobs",
+    fields: [
+      { field: "namespace", order: "ASCENDING" },
+      { field: "cleanupPending", order: "ASCENDING" },
+      { field: "cleanupDueAt", order: "ASCENDING" },
+    ],
+    usedBy: "shared/cleanup/workloads.ts sweepDueRecords",
+  },
 } as const satisfies Record<string, QueryDecl>;
 
 export type QueryName = keyof typeof QUERIES;
