@@ -4,8 +4,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 
-/** Lowercase DNS-label-safe ids, so Kubernetes names derive from them directly. */
-export const JOB_ID_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export { JOB_ID_PATTERN } from "../schemas/job-spec-fields.ts";
 
 /** A stable id from an idempotency key (Pub/Sub message id, Idempotency-Key header…). */
 export function deriveJobId(key: string): string {
