@@ -31,10 +31,12 @@ export async function startBenchEnv(options: { cluster: boolean }): Promise<Benc
   const dataDir = mkdtempSync(join(tmpdir(), "kinetic-bench-"));
   const emulators = await startEmulators({ dataDir });
   Object.assign(process.env, emulators.env);
-  const testbed = options.cluster ? await startTestbed().catch(async (err: unknown) => {
-    await emulators.stop();
-    throw err;
-  }) : undefined;
+  const testbed = options.cluster
+    ? await startTestbed().catch(async (err: unknown) => {
+        await emulators.stop();
+        throw err;
+      })
+    : undefined;
   const stop = async () => {
     await Promise.allSettled([emulators.stop(), testbed?.stop()]);
     rmSync(dataDir, { recursive: true, force: true });

@@ -15,7 +15,11 @@ const benches = readdirSync(here)
   .filter((f) => !filter.length || filter.some((w) => f.includes(w)))
   .sort();
 if (!benches.length) {
-  console.error(`no bench matches ${filter.join(" ")}; available: ${readdirSync(here).filter((f) => f.endsWith(".bench.ts")).join(", ")}`);
+  console.error(
+    `no bench matches ${filter.join(" ")}; available: ${readdirSync(here)
+      .filter((f) => f.endsWith(".bench.ts"))
+      .join(", ")}`,
+  );
   process.exit(2);
 }
 let failed = 0;

@@ -100,7 +100,9 @@ async function benchSubmit(deps: SyncDeps) {
   console.log(summarize("handler: receipt → Kubernetes object created", handlerMs));
   console.log(summarize("transport: publish → handler receipt (emulator)", transport));
   console.log(summarize("end to end: publish → object created", e2e));
-  console.log(`throughput: ${(doneAt.size / elapsed).toFixed(1)} jobs/s end to end (${elapsed.toFixed(1)} s for ${doneAt.size})`);
+  console.log(
+    `throughput: ${(doneAt.size / elapsed).toFixed(1)} jobs/s end to end (${elapsed.toFixed(1)} s for ${doneAt.size})`,
+  );
   console.log(
     `Firestore per submission: ${(deps.store.stats.reads / N).toFixed(2)} reads, ${(deps.store.stats.writes / N).toFixed(2)} writes`,
   );

@@ -13,7 +13,13 @@ export const TOPICS = {
 export type TopicKey = keyof typeof TOPICS;
 
 export type Trigger =
-  | { kind: "pubsub"; topic: TopicKey; maxDeliveryAttempts: number; minBackoffSeconds: number; maxBackoffSeconds: number }
+  | {
+      kind: "pubsub";
+      topic: TopicKey;
+      maxDeliveryAttempts: number;
+      minBackoffSeconds: number;
+      maxBackoffSeconds: number;
+    }
   | { kind: "http"; public: boolean }
   | { kind: "schedule"; schedule: string; timeZone: string };
 

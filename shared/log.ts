@@ -22,6 +22,9 @@ export interface Logger {
 /** Replaces values under secret-looking keys, recursively. */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== "object") return value;
+  // Errors have no enumerable fields; keep what an operator needs (the message may not carry secrets by convention).
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, ...("code" in value ? { code: value.code } : {}) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? "[redacted]" : redact(v, depth + 1);
@@ -41,7 +44,7 @@ export function createLogger(
   const emit = (severity: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[severity] < min) return;
     const entry = { severity, message, time: new Date().toISOString(), ...(redact({ ...base, ...fields }) as object) };
-    sink(JSON.stringify(entry, (_k, v) => (v instanceof Error ? { name: v.name, message: v.message } : v)));
+    sink(JSON.stringify(entry));
   };
   return {
     debug: (m, f) => emit("DEBUG", m, f),

@@ -42,7 +42,11 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
   const parsed = RuntimeEnv.safeParse(env);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message }));
-    throw new KineticError("invalid-argument", `invalid Kinetic configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+    throw new KineticError(
+      "invalid-argument",
+      `invalid Kinetic configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
+      { issues },
+    );
   }
   const e = parsed.data;
   let policy: unknown;
@@ -50,14 +54,20 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     policy = JSON.parse(e.KINETIC_NAMESPACE_POLICY);
   } catch {
     throw new KineticError("invalid-argument", "KINETIC_NAMESPACE_POLICY is not valid JSON", {
-      issues: [{ field: "KINETIC_NAMESPACE_POLICY", message: "expected a JSON object of principal → namespace patterns" }],
+      issues: [
+        { field: "KINETIC_NAMESPACE_POLICY", message: "expected a JSON object of principal → namespace patterns" },
+      ],
     });
   }
   const ns = NamespacePolicy.safeParse(policy);
   if (!ns.success) {
-    throw new KineticError("invalid-argument", "KINETIC_NAMESPACE_POLICY must map principals to arrays of namespace patterns", {
-      issues: [{ field: "KINETIC_NAMESPACE_POLICY", message: ns.error.issues[0]?.message ?? "invalid" }],
-    });
+    throw new KineticError(
+      "invalid-argument",
+      "KINETIC_NAMESPACE_POLICY must map principals to arrays of namespace patterns",
+      {
+        issues: [{ field: "KINETIC_NAMESPACE_POLICY", message: ns.error.issues[0]?.message ?? "invalid" }],
+      },
+    );
   }
   return {
     defaultTtlSeconds: e.KINETIC_DEFAULT_TTL_SECONDS,

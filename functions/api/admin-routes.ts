@@ -42,7 +42,11 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, where: string): z
     field: i.path.join(".") || (i.code === "unrecognized_keys" ? i.keys.join(", ") : where),
     message: i.code === "unrecognized_keys" ? "unknown field" : i.message,
   }));
-  throw new KineticError("invalid-argument", `invalid ${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+  throw new KineticError(
+    "invalid-argument",
+    `invalid ${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
+    { issues },
+  );
 }
 
 function bulk(make: (namespace: string, force: boolean) => CleanupOptions) {

@@ -73,7 +73,9 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
         source: `http:${principal.id}`,
       });
       if (outcome.status === "rejected") {
-        res.status(outcome.error.status).json({ ...outcome.error.toJSON(), ...(outcome.job ? { jobId: outcome.job.id } : {}) });
+        res
+          .status(outcome.error.status)
+          .json({ ...outcome.error.toJSON(), ...(outcome.job ? { jobId: outcome.job.id } : {}) });
         return;
       }
       res.status(outcome.status === "created" ? 201 : 200).json({ job: toRecord(outcome.job) });
@@ -85,7 +87,10 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
     route(async (req, res, deps) => {
       const q = parseQuery(ListQuery, req.query);
       const page = await deps.store.list(q);
-      res.json({ jobs: page.jobs.map((j) => toRecord(j)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+      res.json({
+        jobs: page.jobs.map((j) => toRecord(j)),
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      });
     }),
   );
 
@@ -119,12 +124,21 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
         res.type("text/plain").send("");
         return;
       }
-      const options = { ...(q.worker !== undefined ? { worker: q.worker } : {}), ...(q.tail ? { tailLines: q.tail } : {}) };
+      const options = {
+        ...(q.worker !== undefined ? { worker: q.worker } : {}),
+        ...(q.tail ? { tailLines: q.tail } : {}),
+      };
       const follow = q.follow === "true" || q.follow === "1";
       if (follow && !isTerminal(job.state) && deps.cluster.followLogs) {
         res.type("text/plain");
         res.flushHeaders();
-        await deps.cluster.followLogs(job.workload, (chunk) => res.write(chunk), options);
+        try {
+          await deps.cluster.followLogs(job.workload, (chunk) => res.write(chunk), options);
+        } catch (err) {
+          // The status line is already sent: say why the stream ended, in the stream.
+          deps.log.warn("log stream ended with an error", { jobId: job.id, error: err });
+          res.write(`\n[kinetic] log stream ended: ${err instanceof Error ? err.message : String(err)}\n`);
+        }
         res.end();
         return;
       }
@@ -143,7 +157,11 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
     const status = typeof err === "object" && err !== null && "status" in err ? Number(err.status) : 500;
     if (status === 400) {
       res.status(400).json({
-        error: { code: "invalid-argument", message: "the request body is not valid JSON", issues: [{ field: "(body)", message: "malformed JSON" }] },
+        error: {
+          code: "invalid-argument",
+          message: "the request body is not valid JSON",
+          issues: [{ field: "(body)", message: "malformed JSON" }],
+        },
       });
       return;
     }
@@ -156,5 +174,9 @@ function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> 
   const parsed = schema.safeParse(query);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ field: i.path.join(".") || "(query)", message: i.message }));
-  throw new KineticError("invalid-argument", `invalid query: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+  throw new KineticError(
+    "invalid-argument",
+    `invalid query: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
+    { issues },
+  );
 }

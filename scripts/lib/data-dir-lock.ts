@@ -29,7 +29,8 @@ export function lockDataDir(dir: string): LockResult {
         release: () => {
           if (released) return;
           released = true;
-          rmSync(path, { force: true });
+          // Never remove a lock someone else took over meanwhile.
+          if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
         },
       };
     } catch (err) {

@@ -34,6 +34,8 @@ export interface ExampleOptions {
   signal?: AbortSignal;
 }
 
+/** submitJob records a job within a second or two; much longer means the push path is broken. */
+const RECORD_TIMEOUT_MS = 60_000;
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"]);
 
 /** The example's job spec, adapted to where it runs. */
@@ -69,8 +71,14 @@ export async function runExample(options: ExampleOptions): Promise<ExampleJob> {
   const api = new Api(options.apiUrl, options.token, options.signal);
   let seen = 0;
   let following: Promise<number> | undefined;
+  const recordBy = Date.now() + RECORD_TIMEOUT_MS;
   for (;;) {
     const job = await api.job(jobId);
+    if (!job && Date.now() > recordBy) {
+      throw new Error(
+        `job ${jobId} was not recorded within ${RECORD_TIMEOUT_MS / 1000} s of publishing: the submitJob function did not take it (see its log)`,
+      );
+    }
     if (job) {
       for (const e of (job.events ?? []).slice(seen)) {
         say(`  ${e.state.padEnd(10)} ${e.reason}${e.message ? ` — ${e.message}` : ""}`);

@@ -106,7 +106,8 @@ export class KubeCluster implements ClusterClient {
     };
     const pods = await this.pods(ref);
     const suspended = obj.spec?.suspend === true;
-    const queue = suspended && obj.metadata?.uid ? await this.kueueWorkload(ref.namespace, obj.metadata.uid) : undefined;
+    const queue =
+      suspended && obj.metadata?.uid ? await this.kueueWorkload(ref.namespace, obj.metadata.uid) : undefined;
     return {
       exists: true,
       kind: ref.kind,
@@ -132,7 +133,10 @@ export class KubeCluster implements ClusterClient {
   }
 
   /** Kueue labels its Workload with the job's uid; its QuotaReserved condition says why a job waits. */
-  private async kueueWorkload(namespace: string, uid: string): Promise<{ conditions: WorkloadCondition[] } | undefined> {
+  private async kueueWorkload(
+    namespace: string,
+    uid: string,
+  ): Promise<{ conditions: WorkloadCondition[] } | undefined> {
     try {
       const list = await this.objects.list<KubernetesObject & { status?: { conditions?: WorkloadCondition[] } }>(
         API_VERSION_OF.Workload!,
@@ -156,7 +160,9 @@ export class KubeCluster implements ClusterClient {
     return this.deleteObject({ ...ref, apiVersion: API_VERSION_OF[ref.kind]! });
   }
 
-  async deleteObject(obj: Pick<ManagedObject, "kind" | "apiVersion" | "name" | "namespace">): Promise<{ deleted: boolean }> {
+  async deleteObject(
+    obj: Pick<ManagedObject, "kind" | "apiVersion" | "name" | "namespace">,
+  ): Promise<{ deleted: boolean }> {
     try {
       await this.objects.delete(
         { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.name, namespace: obj.namespace } },
@@ -251,7 +257,9 @@ function refOf(w: Workload): WorkloadRef {
 }
 
 function podSelector(ref: WorkloadRef): string {
-  return ref.kind === "JobSet" ? `jobset.sigs.k8s.io/jobset-name=${ref.name}` : `batch.kubernetes.io/job-name=${ref.name}`;
+  return ref.kind === "JobSet"
+    ? `jobset.sigs.k8s.io/jobset-name=${ref.name}`
+    : `batch.kubernetes.io/job-name=${ref.name}`;
 }
 
 /** Pods in worker order: JobSet job index, then completion index, then name. */
@@ -318,4 +326,3 @@ function apiMessage(err: ApiException<unknown>): string {
   if (body && typeof body === "object" && "message" in body) return String((body as { message: unknown }).message);
   return err.message;
 }
-

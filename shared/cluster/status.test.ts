@@ -25,18 +25,36 @@ describe("derivePhase", () => {
         pods: [pod("Succeeded")],
       }),
     );
-    expect(s).toMatchObject({ phase: "Succeeded", finishedAt: "2026-01-01T00:00:05.000Z", startedAt: "2026-01-01T00:00:00.000Z" });
+    expect(s).toMatchObject({
+      phase: "Succeeded",
+      finishedAt: "2026-01-01T00:00:05.000Z",
+      startedAt: "2026-01-01T00:00:00.000Z",
+    });
   });
 
   it("reports Failed with the condition's reason and the first non-zero exit code", () => {
     const failedPod = pod("Failed", {
       containerStatuses: [
-        { name: "main", image: "x", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 3 } } },
+        {
+          name: "main",
+          image: "x",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { terminated: { exitCode: 3 } },
+        },
       ],
     });
     const s = derivePhase(
       job({
-        conditions: [{ type: "Failed", status: "True", reason: "PodFailurePolicy", message: "Container main failed with exit code 3" }],
+        conditions: [
+          {
+            type: "Failed",
+            status: "True",
+            reason: "PodFailurePolicy",
+            message: "Container main failed with exit code 3",
+          },
+        ],
         pods: [pod("Succeeded"), failedPod],
       }),
     );
@@ -45,7 +63,9 @@ describe("derivePhase", () => {
   });
 
   it("treats JobSet's Completed condition as success", () => {
-    expect(derivePhase(job({ kind: "JobSet", conditions: [{ type: "Completed", status: "True" }] })).phase).toBe("Succeeded");
+    expect(derivePhase(job({ kind: "JobSet", conditions: [{ type: "Completed", status: "True" }] })).phase).toBe(
+      "Succeeded",
+    );
   });
 
   it("ignores conditions that are not True", () => {
@@ -78,7 +98,9 @@ describe("derivePhase", () => {
       job({
         suspended: true,
         queue: {
-          conditions: [{ type: "QuotaReserved", status: "False", reason: "Pending", message: "couldn't assign flavors" }],
+          conditions: [
+            { type: "QuotaReserved", status: "False", reason: "Pending", message: "couldn't assign flavors" },
+          ],
         },
       }),
     );

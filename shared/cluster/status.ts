@@ -31,7 +31,8 @@ export type ObservedWorkload =
 const iso = (t: string | Date | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 
 export function derivePhase(o: ObservedWorkload): WorkloadStatus {
-  if (!o.exists) return { phase: "Missing", reason: "NotFound", message: "the workload no longer exists on the cluster" };
+  if (!o.exists)
+    return { phase: "Missing", reason: "NotFound", message: "the workload no longer exists on the cluster" };
   const pods = countPods(o.pods);
   const exitCode = firstFailureExitCode(o.pods);
   const done = o.conditions.find(
@@ -87,7 +88,11 @@ export function derivePhase(o: ObservedWorkload): WorkloadStatus {
       pods,
     };
   }
-  return { phase: "Pending", pending: { kind: "Starting", reason: "Starting", message: "pods are being created" }, pods };
+  return {
+    phase: "Pending",
+    pending: { kind: "Starting", reason: "Starting", message: "pods are being created" },
+    pods,
+  };
 }
 
 function countPods(pods: V1Pod[]) {

@@ -41,8 +41,7 @@ export interface SubmitRequest {
 }
 
 export type SubmitOutcome =
-  | { status: "created" | "duplicate"; job: JobDoc }
-  | { status: "rejected"; job?: JobDoc; error: KineticError };
+  { status: "created" | "duplicate"; job: JobDoc } | { status: "rejected"; job?: JobDoc; error: KineticError };
 
 export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<SubmitOutcome> {
   const id = chooseId(req);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OAuth2Client } from "google-auth-library";
+import type { OAuth2Client } from "google-auth-library";
 import { KineticError } from "../errors.ts";
 import { authConfigFromEnv, createAuthenticator } from "./auth.ts";
 import { safeEqual, verifyHmacSha256 } from "./compare.ts";
@@ -48,8 +48,14 @@ describe("Google ID token authentication", () => {
   const config = { staticTokens: [], audience: "https://api", allowedEmails: ["sched@p.iam.gserviceaccount.com"] };
 
   it("accepts an allowed, verified email", async () => {
-    const auth = createAuthenticator(config, fakeVerifier({ email: "sched@p.iam.gserviceaccount.com", email_verified: true }));
-    await expect(auth.authenticate("Bearer a.b.c")).resolves.toEqual({ id: "sched@p.iam.gserviceaccount.com", kind: "google" });
+    const auth = createAuthenticator(
+      config,
+      fakeVerifier({ email: "sched@p.iam.gserviceaccount.com", email_verified: true }),
+    );
+    await expect(auth.authenticate("Bearer a.b.c")).resolves.toEqual({
+      id: "sched@p.iam.gserviceaccount.com",
+      kind: "google",
+    });
   });
 
   it("denies a verified identity that is not on the allow-list", async () => {

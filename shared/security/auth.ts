@@ -65,7 +65,11 @@ export function createAuthenticator(config: AuthConfig, oauth = new OAuth2Client
         try {
           const ticket = await oauth.verifyIdToken({ idToken: token, audience: config.audience });
           const p = ticket.getPayload();
-          if (p?.email && p.email_verified && (!config.allowedEmails.length || config.allowedEmails.includes(p.email))) {
+          if (
+            p?.email &&
+            p.email_verified &&
+            (!config.allowedEmails.length || config.allowedEmails.includes(p.email))
+          ) {
             return { id: p.email, kind: "google" };
           }
           throw new KineticError("permission-denied", "this identity may not call the Kinetic API");

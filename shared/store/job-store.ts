@@ -111,7 +111,9 @@ export class JobStore {
       ...(input.source ? { source: input.source } : {}),
       ...(input.reason ? { reason: input.reason } : {}),
       ...(input.message ? { message: input.message } : {}),
-      events: [{ at: now, state, reason: input.reason ?? "Accepted", ...(input.message ? { message: input.message } : {}) }],
+      events: [
+        { at: now, state, reason: input.reason ?? "Accepted", ...(input.message ? { message: input.message } : {}) },
+      ],
       active: !isTerminal(state),
       ...(isTerminal(state) ? { finishedAt: now, expireAt: this.expiry(now) } : {}),
     };
@@ -150,7 +152,8 @@ export class JobStore {
         !sameState ||
         job.reason !== input.reason ||
         (input.message !== undefined && job.message !== input.message) ||
-        (input.patch !== undefined && Object.entries(input.patch).some(([k, v]) => !sameValue(job[k as keyof JobDoc], v)));
+        (input.patch !== undefined &&
+          Object.entries(input.patch).some(([k, v]) => !sameValue(job[k as keyof JobDoc], v)));
       if (!changed) return { applied: false, job };
       const now = this.clock.now().toISOString();
       const terminal = isTerminal(input.to);
@@ -161,7 +164,9 @@ export class JobStore {
         reason: input.reason,
         ...(input.message !== undefined ? { message: input.message } : {}),
         updatedAt: now,
-        ...(terminal ? { finishedAt: job.finishedAt ?? input.patch?.finishedAt ?? now, expireAt: this.expiry(now) } : {}),
+        ...(terminal
+          ? { finishedAt: job.finishedAt ?? input.patch?.finishedAt ?? now, expireAt: this.expiry(now) }
+          : {}),
       };
       // A detail refresh within one state (e.g. a new pending message) is not a history event.
       if (!sameState) {

@@ -10,7 +10,13 @@ import { setDeps, type Deps } from "../../shared/deps.ts";
 import { syncJobs } from "../../shared/jobs/sync.ts";
 import { JobListResponse, JobRecord, ErrorResponse } from "../../shared/schemas/job-record.ts";
 import { workloadName } from "../../shared/manifests/render.ts";
-import { createTestNamespace, kubeConfigFromEnv, waitFor, TEST_ANNOTATIONS, type TestNamespace } from "../testbed/index.ts";
+import {
+  createTestNamespace,
+  kubeConfigFromEnv,
+  waitFor,
+  TEST_ANNOTATIONS,
+  type TestNamespace,
+} from "../testbed/index.ts";
 import { TEST_TOKEN, testDeps, uniqueId } from "./support.ts";
 import "../../functions/api/index.ts";
 
@@ -56,7 +62,10 @@ describe("POST /jobs", () => {
     const created = JobRecord.parse(first.body.job);
     expect(created).toMatchObject({ id, state: "SUBMITTED", namespace: ns.name });
 
-    const again = await request(server()).post("/jobs").set(auth).send(spec({ id, cpu: "2" }));
+    const again = await request(server())
+      .post("/jobs")
+      .set(auth)
+      .send(spec({ id, cpu: "2" }));
     expect(again.status).toBe(200);
     expect(JobRecord.parse(again.body.job)).toMatchObject({ id, createdAt: created.createdAt });
     const k8s = await kubeConfigFromEnv()
@@ -93,7 +102,10 @@ describe("POST /jobs", () => {
     expect(notObject.status).toBe(400);
     expect(ErrorResponse.parse(notObject.body).error.issues?.[0]?.field).toBe("(body)");
 
-    const denied = await request(server()).post("/jobs").set(auth).send(spec({ id: uniqueId("deny"), namespace: "kube-system" }));
+    const denied = await request(server())
+      .post("/jobs")
+      .set(auth)
+      .send(spec({ id: uniqueId("deny"), namespace: "kube-system" }));
     expect(denied.status).toBe(403);
     expect(ErrorResponse.parse(denied.body).error.issues?.[0]?.field).toBe("namespace");
   });
@@ -101,7 +113,11 @@ describe("POST /jobs", () => {
 
 describe("reading, cancelling and logs", () => {
   it("lists with filters and cursor pagination", async () => {
-    for (let i = 0; i < 3; i++) await request(server()).post("/jobs").set(auth).send(spec({ id: uniqueId(`page${i}`) }));
+    for (let i = 0; i < 3; i++)
+      await request(server())
+        .post("/jobs")
+        .set(auth)
+        .send(spec({ id: uniqueId(`page${i}`) }));
     const seen = new Set<string>();
     let cursor: string | undefined;
     do {
@@ -161,7 +177,10 @@ describe("reading, cancelling and logs", () => {
 
   it("validates the logs query, 404s an unknown job, and reports unreachable logs as retryable", async () => {
     const id = uniqueId("logs");
-    await request(server()).post("/jobs").set(auth).send(spec({ id, annotations: { [TEST_ANNOTATIONS.outcome]: "run" } }));
+    await request(server())
+      .post("/jobs")
+      .set(auth)
+      .send(spec({ id, annotations: { [TEST_ANNOTATIONS.outcome]: "run" } }));
     const bad = await request(server()).get(`/jobs/${id}/logs`).query({ worker: "-1" }).set(auth);
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues[0].field).toBe("worker");

@@ -73,7 +73,9 @@ describe("JobStore on the Firestore emulator", () => {
     expect(r.applied).toBe(true);
     expect(r.job.message).toBe("0/4 nodes");
     expect(r.job.events.filter((e) => e.state === "PENDING")).toHaveLength(1);
-    expect((await store.transition("p", { to: "PENDING", reason: "Unschedulable", message: "0/4 nodes" })).applied).toBe(false);
+    expect(
+      (await store.transition("p", { to: "PENDING", reason: "Unschedulable", message: "0/4 nodes" })).applied,
+    ).toBe(false);
   });
 
   it("pages through a filtered list newest first with an opaque cursor", async () => {

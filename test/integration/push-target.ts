@@ -27,7 +27,9 @@ export interface PushTarget {
 }
 
 const listen = (server: Server) =>
-  new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
 
 export async function servePushTarget(functionName: string, project: string, topicName: string): Promise<PushTarget> {
   const fn = getTestServer(functionName);
@@ -73,7 +75,10 @@ export async function servePushTarget(functionName: string, project: string, top
     publish: (data, attributes = {}) => topic.publishMessage({ json: data, attributes }),
     publishRaw: (data, attributes = {}) => topic.publishMessage({ data, attributes }),
     async close() {
-      await pubsub.subscription(`${topicName}-push`).delete().catch(() => undefined);
+      await pubsub
+        .subscription(`${topicName}-push`)
+        .delete()
+        .catch(() => undefined);
       await topic.delete().catch(() => undefined);
       await pubsub.close();
       await Promise.all([new Promise((r) => proxy.close(r)), new Promise((r) => fn.close(r))]);

@@ -12,7 +12,13 @@ import { RecordingBus } from "../../shared/bus/event-bus.ts";
 import { workloadName } from "../../shared/manifests/render.ts";
 import { deriveJobId } from "../../shared/jobs/job-id.ts";
 import type { JobDoc } from "../../shared/store/job-store.ts";
-import { createTestNamespace, kubeConfigFromEnv, waitFor, TEST_ANNOTATIONS, type TestNamespace } from "../testbed/index.ts";
+import {
+  createTestNamespace,
+  kubeConfigFromEnv,
+  waitFor,
+  TEST_ANNOTATIONS,
+  type TestNamespace,
+} from "../testbed/index.ts";
 import { servePushTarget, type PushTarget } from "./push-target.ts";
 import { testDeps, uniqueId } from "./support.ts";
 import "../../functions/submit-job/index.ts";
@@ -105,10 +111,13 @@ describe("job submission over Pub/Sub push", () => {
     let messageId: string;
     try {
       messageId = await push.publish({ ...anonymous, labels: { marker } });
-      await waitFor(async () => push.deliveries.filter((d) => d.messageId === messageId && d.status < 300).length === 1, {
-        timeoutMs: 90_000,
-        description: "the third delivery to be acked",
-      });
+      await waitFor(
+        async () => push.deliveries.filter((d) => d.messageId === messageId && d.status < 300).length === 1,
+        {
+          timeoutMs: 90_000,
+          description: "the third delivery to be acked",
+        },
+      );
       expect(push.deliveries.filter((d) => d.messageId === messageId).map((d) => d.status)).toEqual([500, 500, 204]);
     } finally {
       push.failFirstDeliveries = 0;
@@ -186,7 +195,10 @@ describe("poison messages", () => {
     await push.publish(cpuJob("poison-ns", { namespace: "kube-system" }));
     const job = await jobInState("poison-ns", ["REJECTED"]);
     expect(job.reason).toBe("NamespaceNotAllowed");
-    const jobs = await batch().listNamespacedJob({ namespace: "kube-system", labelSelector: "kinetic.dev/job-id=poison-ns" });
+    const jobs = await batch().listNamespacedJob({
+      namespace: "kube-system",
+      labelSelector: "kinetic.dev/job-id=poison-ns",
+    });
     expect(jobs.items).toHaveLength(0);
   });
 });

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { Firestore } from "@google-cloud/firestore";
-import { ManualClock, systemClock, type Clock } from "../../shared/clock.ts";
+import type { ManualClock } from "../../shared/clock.ts";
+import { systemClock, type Clock } from "../../shared/clock.ts";
 import { createLogger } from "../../shared/log.ts";
 import { loadRuntimeConfig, type RuntimeConfig } from "../../shared/runtime-config.ts";
 import { JobStore } from "../../shared/store/job-store.ts";
@@ -20,7 +21,8 @@ export function uniqueId(prefix: string): string {
 }
 
 export function testFirestore(prefix = "kt"): Firestore {
-  if (!process.env.FIRESTORE_EMULATOR_HOST) throw new Error("FIRESTORE_EMULATOR_HOST is not set: run through the integration project");
+  if (!process.env.FIRESTORE_EMULATOR_HOST)
+    throw new Error("FIRESTORE_EMULATOR_HOST is not set: run through the integration project");
   return new Firestore({ projectId: uniqueId(prefix) });
 }
 

@@ -147,7 +147,13 @@ describe("syncJobs", () => {
   it("reads only active jobs: finished history does not add reads", async () => {
     const deps = testDeps({ namespaces: [ns.name] });
     for (let i = 0; i < 40; i++) {
-      await deps.store.create({ id: `old-${i}`, namespace: ns.name, accelerator: "cpu", state: "REJECTED", reason: "X" });
+      await deps.store.create({
+        id: `old-${i}`,
+        namespace: ns.name,
+        accelerator: "cpu",
+        state: "REJECTED",
+        reason: "X",
+      });
     }
     const before = { ...deps.store.stats };
     const summary = await syncJobs(deps);

@@ -60,7 +60,7 @@ modcache="$(go env GOMODCACHE)"
 (cd "$here/go/jobset" && go mod download sigs.k8s.io/jobset)
 (cd "$here/go/kueue" && go mod download sigs.k8s.io/kueue)
 (cd "$here/go/kwok" && go mod download sigs.k8s.io/kwok)
-rm -rf "$cache/crds" "$cache/webhooks"
+# Copy over (never delete first): a testbed may be starting from this cache right now.
 mkdir -p "$cache/crds" "$cache/webhooks"
 cp "$modcache/sigs.k8s.io/jobset@v$JOBSET_VERSION/config/components/crd/bases/"*.yaml "$cache/crds/"
 cp "$modcache/sigs.k8s.io/kueue@v$KUEUE_VERSION/config/components/crd/bases/"*.yaml "$cache/crds/"

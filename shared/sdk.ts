@@ -1,0 +1,118 @@
+/**
+ * The Kinetic SDK: `import { submit } from "kinetic"`. It resolves settings by
+ * the same rule as the CLI, with the caller's arguments as the top layer:
+ * argument > env var > active profile > default (there are no flags here).
+ *
+ * @example
+ *   import { submit } from "kinetic";
+ *   const { job } = await submit({ name: "train", accelerator: "tpu-v6e-8", image: "…" }, { project: "my-proj" });
+ */
+import { KineticApiClient, type ListJobsQuery, type LogsQuery } from "./client/api-client.ts";
+import { tokenProvider } from "./client/token.ts";
+import { ConfigError } from "./config/errors.ts";
+import { requireSetting, resolveConfig, type Env, type ResolvedConfig, type SettingInputs } from "./config/resolve.ts";
+import type { JobRecord, JobListResponse } from "./schemas/job-record.ts";
+
+export { ApiError, KineticApiClient } from "./client/api-client.ts";
+export type { ListJobsQuery, LogsQuery } from "./client/api-client.ts";
+export { readJobSpec } from "./client/job-spec-file.ts";
+export { ConfigError, ProfileNotFoundError, ProfileStoreError } from "./config/errors.ts";
+export { resolveConfig, requireSetting } from "./config/resolve.ts";
+export type { ResolvedConfig, SettingInputs } from "./config/resolve.ts";
+export { SETTINGS, SETTING_KEYS } from "./config/settings.ts";
+export type { SettingKey, SettingValues } from "./config/settings.ts";
+export { KineticError } from "./errors.ts";
+export type { JobRecord, JobListResponse } from "./schemas/job-record.ts";
+
+export interface SdkOptions extends SettingInputs {
+  /** Use this profile instead of KINETIC_PROFILE / the stored active one. */
+  profile?: string;
+  /** Profiles file instead of KINETIC_PROFILES_FILE / ~/.kinetic/profiles.json. */
+  profilesFile?: string;
+  /** API bearer token instead of KINETIC_API_TOKEN / gcloud. */
+  apiToken?: string;
+  /** Environment to read instead of process.env. */
+  env?: Env;
+  /** gcloud's project lookup, injectable (the default runs `gcloud config get-value project`). */
+  gcloudProject?: (env: Env) => Promise<string | undefined>;
+  fetch?: typeof fetch;
+}
+
+export type SubmitResult =
+  | { via: "http"; job: JobRecord; created: boolean }
+  | { via: "pubsub"; jobId: string; messageId: string; topic: string };
+
+function split(options: SdkOptions): { args: SdkOptions; env: Env | undefined } {
+  const { env, gcloudProject: _g, fetch: _f, ...args } = options;
+  return { args, env };
+}
+
+/** Resolves the configuration with `options` as SDK arguments (the top layer). */
+export function configure(options: SdkOptions = {}): Promise<ResolvedConfig> {
+  const { args, env } = split(options);
+  return resolveConfig({ args, env, gcloudProject: options.gcloudProject });
+}
+
+/** An API client for the resolved configuration. */
+export async function client(options: SdkOptions = {}): Promise<KineticApiClient> {
+  return clientFor(await configure(options), options);
+}
+
+function clientFor(config: ResolvedConfig, options: SdkOptions): KineticApiClient {
+  // A derived API URL needs the project: report the missing project, not a missing URL.
+  if (config.settings.apiUrl.value === undefined) requireSetting(config, "project");
+  return new KineticApiClient({
+    baseUrl: requireSetting(config, "apiUrl"),
+    token: tokenProvider(config.apiToken.value, options.env),
+    fetch: options.fetch,
+  });
+}
+
+/**
+ * Fills the spec's namespace from configuration. A namespace written in the
+ * spec is kept unless the caller chose one explicitly for this call (SDK
+ * argument or CLI flag), which beats everything.
+ */
+export function applyNamespace(spec: Record<string, unknown>, config: ResolvedConfig): Record<string, unknown> {
+  const { value, source } = config.settings.namespace;
+  if (value === undefined) return spec;
+  const explicit = source.kind === "argument" || source.kind === "flag";
+  if (spec.namespace !== undefined && spec.namespace !== "" && !explicit) return spec;
+  return { ...spec, namespace: value };
+}
+
+/** Submits a job spec over HTTP (default) or as a Pub/Sub job message. */
+export async function submit(
+  spec: Record<string, unknown>,
+  options: SdkOptions & { via?: "http" | "pubsub" } = {},
+): Promise<SubmitResult> {
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec))
+    throw new ConfigError("submit() needs a job spec object", {
+      issues: [{ field: "spec", message: "expected an object" }],
+    });
+  const { via = "http", ...rest } = options;
+  const config = await configure(rest);
+  const withNs = applyNamespace(spec, config);
+  if (via === "pubsub") {
+    const { publishJob } = await import("./client/pubsub-publish.ts");
+    return { via, ...(await publishJob(withNs, { project: requireSetting(config, "project") })) };
+  }
+  const api = clientFor(config, rest);
+  return { via, ...(await api.submitJob(withNs)) };
+}
+
+export async function getJob(id: string, options: SdkOptions = {}): Promise<JobRecord> {
+  return (await client(options)).getJob(id);
+}
+
+export async function listJobs(query: ListJobsQuery = {}, options: SdkOptions = {}): Promise<JobListResponse> {
+  return (await client(options)).listJobs(query);
+}
+
+export async function cancelJob(id: string, options: SdkOptions = {}): Promise<JobRecord> {
+  return (await client(options)).cancelJob(id);
+}
+
+export async function jobLogs(id: string, query: LogsQuery = {}, options: SdkOptions = {}): Promise<string> {
+  return (await client(options)).logs(id, query);
+}
