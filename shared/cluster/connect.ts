@@ -30,38 +30,70 @@ export async function connectCluster(env: NodeJS.ProcessEnv = process.env): Prom
   );
 }
 
-/** A GKE cluster: endpoint and CA from getCluster, a bearer token from ADC, refreshed before it expires. */
-export async function connectGke(target: GkeTarget): Promise<ClusterClient> {
+/**
+ * What connecting to GKE needs from Google Cloud: the cluster's endpoint and
+ * CA (Container API) and an access token (ADC). Behind an interface so tests
+ * can stand in for the GKE cluster-management API, which nothing here runs.
+ */
+export interface GkeApis {
+  getCluster(
+    name: string,
+  ): Promise<{ endpoint?: string | null; masterAuth?: { clusterCaCertificate?: string | null } | null }>;
+  getAccessToken(): Promise<string | null | undefined>;
+  now?(): number;
+}
+
+export async function googleApis(): Promise<GkeApis> {
   const [{ ClusterManagerClient }, { GoogleAuth }] = await Promise.all([
     import("@google-cloud/container"),
     import("google-auth-library"),
   ]);
   const manager = new ClusterManagerClient();
   const auth = new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
+  return {
+    getCluster: async (name) => (await manager.getCluster({ name }))[0],
+    getAccessToken: () => auth.getAccessToken(),
+  };
+}
+
+/** A GKE cluster: endpoint and CA from getCluster, a bearer token from ADC, refreshed before it expires. */
+export async function connectGke(target: GkeTarget, apis?: GkeApis): Promise<ClusterClient> {
+  const gcp = apis ?? (await googleApis());
+  const now = () => (gcp.now ? gcp.now() : Date.now());
   const name = `projects/${target.project}/locations/${target.zone}/clusters/${target.cluster}`;
-  const [cluster] = await manager.getCluster({ name });
-  if (!cluster.endpoint || !cluster.masterAuth?.clusterCaCertificate) {
+  const cluster = await gcp.getCluster(name);
+  const endpoint = cluster.endpoint;
+  const ca = cluster.masterAuth?.clusterCaCertificate;
+  if (!endpoint || !ca) {
     throw new KineticError("failed-precondition", `GKE cluster ${name} has no endpoint or CA certificate`);
   }
-  const endpoint = cluster.endpoint;
-  const ca = cluster.masterAuth.clusterCaCertificate;
   let current: { client: KubeCluster; at: number } | undefined;
   const get = async () => {
-    if (!current || Date.now() - current.at > TOKEN_REFRESH_MS) {
-      const token = await auth.getAccessToken();
+    if (!current || now() - current.at > TOKEN_REFRESH_MS) {
+      const token = await gcp.getAccessToken();
       if (!token) throw new KineticError("unauthenticated", "Application Default Credentials gave no access token");
-      current = { client: new KubeCluster(gkeKubeConfig(target.cluster, endpoint, ca, token)), at: Date.now() };
+      current = { client: new KubeCluster(gkeKubeConfig(target.cluster, endpoint, ca, token)), at: now() };
     }
     return current.client;
   };
-  return new Proxy({} as ClusterClient, {
-    get:
-      (_t, prop: keyof ClusterClient) =>
-      async (...args: unknown[]) => {
-        const client = await get();
-        return (client[prop] as (...a: unknown[]) => unknown).apply(client, args);
-      },
-  });
+  // Each call goes to a client whose token is fresh. Only ClusterClient's methods are forwarded
+  // (not `then`, so awaiting this object does not mistake it for a promise).
+  const forward =
+    <K extends keyof ClusterClient>(method: K) =>
+    async (...args: unknown[]) => {
+      const client = await get();
+      return (client[method] as (...a: unknown[]) => unknown).apply(client, args);
+    };
+  return {
+    submit: forward("submit"),
+    dryRun: forward("dryRun"),
+    status: forward("status"),
+    delete: forward("delete"),
+    logs: forward("logs"),
+    followLogs: forward("followLogs"),
+    listManaged: forward("listManaged"),
+    deleteObject: forward("deleteObject"),
+  } as ClusterClient;
 }
 
 export function gkeKubeConfig(cluster: string, endpoint: string, caBase64: string, token: string): KubeConfig {
