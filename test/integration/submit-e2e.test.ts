@@ -11,6 +11,7 @@ import { syncJobs } from "../../shared/jobs/sync.ts";
 import { RecordingBus } from "../../shared/bus/event-bus.ts";
 import { workloadName } from "../../shared/manifests/render.ts";
 import { deriveJobId } from "../../shared/jobs/job-id.ts";
+import { handleJobMessage } from "../../functions/submit-job/handler.ts";
 import type { JobDoc } from "../../shared/store/job-store.ts";
 import {
   createTestNamespace,
@@ -189,6 +190,20 @@ describe("poison messages", () => {
     const tooMany = await jobInState("poison-gpus", ["REJECTED"]);
     expect(tooMany.message).toMatch(/gpus/);
     expect(tooMany.message).toMatch(/8/);
+  });
+
+  it("rejects a stale message as Expired instead of starting it late (emulator push carries no publish time)", async () => {
+    const old = new Date(Date.now() - 2 * 3600_000).toISOString();
+    const data = Buffer.from(JSON.stringify(cpuJob("stale-1"))).toString("base64");
+    const outcome = await handleJobMessage(deps, {
+      id: "m-stale",
+      time: old,
+      data: { message: { data, messageId: "m-stale", publishTime: old } },
+    });
+    expect(outcome?.status).toBe("rejected");
+    const job = await jobInState("stale-1", ["REJECTED"]);
+    expect(job.reason).toBe("Expired");
+    expect(job.workload).toBeUndefined();
   });
 
   it("refuses a namespace the submitter does not own, without touching the cluster", async () => {
