@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { SETTING_KEYS, SETTINGS } from "../shared/config/settings.ts";
+import { registerCleanupCommands } from "./commands/cleanup.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerInfraCommands } from "./commands/infra.ts";
 import { registerJobsCommands } from "./commands/jobs.ts";
@@ -72,7 +73,8 @@ export function buildProgram(io: Io = processIo, env = process.env): Command {
   registerConfigCommands(program, ctx);
   registerProfileCommands(program, ctx);
   registerJobsCommands(program, ctx);
-  registerInfraCommands(program);
+  registerCleanupCommands(program, ctx);
+  registerInfraCommands(program, ctx);
   return program;
 }
 

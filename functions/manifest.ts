@@ -101,4 +101,7 @@ export const FUNCTIONS: FunctionSpec[] = [
  * Firestore TTL policies: the record is deleted some time (usually < 24 h)
  * after this Timestamp field passes. infra/ enables one policy per entry.
  */
-export const TTL_POLICIES = [{ collection: "jobs", field: "expireAt" }] as const;
+export const TTL_POLICIES = [
+  { collection: "jobs", field: "expireAt" },
+  { collection: "cleanupRuns", field: "expireAt" },
+] as const;

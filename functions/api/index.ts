@@ -2,5 +2,6 @@
 import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
 import { createApiApp } from "./app.ts";
+import { adminRoutes } from "./admin-routes.ts";
 
-functions.http("api", createApiApp(getDeps));
+functions.http("api", createApiApp(getDeps, [adminRoutes]));

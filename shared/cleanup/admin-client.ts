@@ -5,9 +5,7 @@
  * so a drifting server fails here with the field named.
  */
 import { z } from "zod";
-import { ApiError } from "../client/api-client.ts";
-import { ERROR_CODES, type ErrorCode } from "../errors.ts";
-import { ErrorResponse } from "../schemas/job-record.ts";
+import { KineticApiClient } from "../client/api-client.ts";
 
 const Item = z.object({
   action: z.enum(["deleted", "would-delete", "kept", "already-gone", "purged", "would-purge", "error"]),
@@ -80,23 +78,8 @@ export type WorkloadsResponse = z.infer<typeof WorkloadsResponse>;
 export const DeleteJobResponse = z.object({ jobId: z.string(), state: z.string(), items: z.array(Item) });
 export type DeleteJobResponse = z.infer<typeof DeleteJobResponse>;
 
-export interface AdminClientOptions {
-  baseUrl: string;
-  token: () => Promise<string>;
-  fetch?: typeof fetch;
-}
-
-export class AdminApiClient {
-  private readonly baseUrl: string;
-  private readonly token: () => Promise<string>;
-  private readonly fetchImpl: typeof fetch;
-
-  constructor(options: AdminClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.token = options.token;
-    this.fetchImpl = options.fetch ?? fetch;
-  }
-
+/** The admin endpoints, on the jobs API client's transport (auth, errors, response checks). */
+export class AdminApiClient extends KineticApiClient {
   diagnose(namespace: string): Promise<DiagnoseResponse> {
     return this.call("GET", "/admin/diagnose", DiagnoseResponse, { query: { namespace } });
   }
@@ -127,66 +110,18 @@ export class AdminApiClient {
     schema: z.ZodType<T>,
     opts: { body?: unknown; query?: Record<string, string | undefined> } = {},
   ): Promise<T> {
-    const url = new URL(this.baseUrl + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v) url.searchParams.set(k, v);
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${await this.token()}`,
-      accept: "application/json",
-    };
-    if (opts.body !== undefined) headers["content-type"] = "application/json";
-    let res: Response;
-    try {
-      res = await this.fetchImpl(url, {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new ApiError(
-        "unavailable",
-        `cannot reach the Kinetic API at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-        0,
-        [],
-        err,
-      );
-    }
-    const text = await res.text();
+    const isRun = schema === (RunSummaryResponse as z.ZodType);
+    const res = await this.request(method, path, { ...opts, tolerate: (status) => isRun && status === 500 });
+    if (res.ok) return this.parse(res, schema, `${method} ${path}`);
+    // A failed cleanup run answers 500 with its summary: that is a result to show, not a transport error.
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(await res.clone().text());
     } catch {
       json = undefined;
     }
-    // A failed cleanup run answers 500 with its summary: that is a result to show, not a transport error.
-    if (
-      !res.ok &&
-      !(
-        res.status === 500 &&
-        schema === (RunSummaryResponse as z.ZodType) &&
-        RunSummaryResponse.safeParse(json).success
-      )
-    ) {
-      const parsed = ErrorResponse.safeParse(json);
-      if (parsed.success) {
-        const { code, message, issues } = parsed.data.error;
-        const known = (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : "internal";
-        throw new ApiError(known, message, res.status, issues ?? []);
-      }
-      throw new ApiError(
-        res.status === 404 ? "not-found" : "internal",
-        `${method} ${path} failed with HTTP ${res.status}: ${text.replace(/\s+/g, " ").slice(0, 200)}`,
-        res.status,
-      );
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const why = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
-        .join("; ");
-      throw new ApiError("internal", `unexpected response from ${method} ${path}: ${why}`, res.status);
-    }
-    return parsed.data;
+    const run = RunSummaryResponse.safeParse(json);
+    if (run.success) return run.data as T;
+    throw await this.errorFrom(res, `${method} ${path}`);
   }
 }

@@ -277,7 +277,7 @@ function describeExpiry(
   forceCleanup: boolean,
 ): string {
   const at = finishedAt ? ` at ${finishedAt}` : "";
-  if (ignoreTtl) return `finished (${state}${at}); deleted now, TTL ignored on request`;
+  if (ignoreTtl) return `finished (${state}${at}); TTL ignored on request`;
   if (forceCleanup) return `finished (${state}${at}) with forceCleanup: deleted on completion`;
   return `finished (${state}${at}) more than its TTL (${ttl} s) ago`;
 }

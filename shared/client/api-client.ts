@@ -114,10 +114,16 @@ export class KineticApiClient {
     if (rest) yield rest;
   }
 
-  private async request(
-    method: "GET" | "POST",
+  /** One authenticated call; a non-2xx answer throws an ApiError unless `tolerate` accepts its status. */
+  protected async request(
+    method: "GET" | "POST" | "DELETE",
     path: string,
-    opts: { body?: unknown; query?: Record<string, unknown>; signal?: AbortSignal } = {},
+    opts: {
+      body?: unknown;
+      query?: Record<string, unknown>;
+      signal?: AbortSignal;
+      tolerate?: (status: number) => boolean;
+    } = {},
   ): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {}))
@@ -140,11 +146,11 @@ export class KineticApiClient {
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
       throw new ApiError("unavailable", `cannot reach the Kinetic API at ${this.baseUrl}: ${why}`, 0, [], err);
     }
-    if (!res.ok) throw await this.errorFrom(res, `${method} ${path}`);
+    if (!res.ok && !opts.tolerate?.(res.status)) throw await this.errorFrom(res, `${method} ${path}`);
     return res;
   }
 
-  private async errorFrom(res: Response, what: string): Promise<ApiError> {
+  protected async errorFrom(res: Response, what: string): Promise<ApiError> {
     const text = await res.text().catch(() => "");
     let body: unknown;
     try {
@@ -171,7 +177,7 @@ export class KineticApiClient {
     );
   }
 
-  private async parse<T>(res: Response, schema: z.ZodType<T>, what: string): Promise<T> {
+  protected async parse<T>(res: Response, schema: z.ZodType<T>, what: string): Promise<T> {
     const text = await res.text();
     let json: unknown;
     try {

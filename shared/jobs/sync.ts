@@ -158,7 +158,13 @@ async function finish(deps: SyncDeps, job: JobDoc): Promise<void> {
     };
     await deps.bus.publish("jobEvents", event, { jobId: job.id, state: job.state });
   }
-  const ttl = typeof job.spec?.ttlSecondsAfterFinished === "number" ? job.spec.ttlSecondsAfterFinished : undefined;
+  // forceCleanup: due the moment it finishes, whatever the TTL.
+  const ttl =
+    job.spec?.forceCleanup === true
+      ? 0
+      : typeof job.spec?.ttlSecondsAfterFinished === "number"
+        ? job.spec.ttlSecondsAfterFinished
+        : undefined;
   const finishedAt = Date.parse(job.finishedAt ?? deps.clock.now().toISOString());
   await deps.store.patch(job.id, {
     finishedEventPublished: true,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { KineticError } from "../errors.ts";
 import { labelValueError, qualifiedNameError } from "../schemas/k8s-names.ts";
 import { parseJobSpec, type JobSpecInput } from "../schemas/job-spec.ts";
-import { renderWorkload, workloadRef } from "./render.ts";
+import { MIN_NATIVE_TTL_SECONDS, renderWorkload, workloadRef } from "./render.ts";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -63,22 +63,29 @@ describe("Job or JobSet", () => {
 
 describe("lifecycle fields", () => {
   it("puts the deadline on the Job, never on the pod; ttl from the spec or the default", () => {
-    const job = render({ timeoutSeconds: 3600 }, "j", { defaultTtlSeconds: 100 });
+    const job = render({ timeoutSeconds: 3600 }, "j", { defaultTtlSeconds: 1000 });
     expect(job.spec.activeDeadlineSeconds).toBe(3600);
-    expect(job.spec.ttlSecondsAfterFinished).toBe(100);
+    expect(job.spec.ttlSecondsAfterFinished).toBe(1000);
     expect(job.spec.template.spec.activeDeadlineSeconds).toBeUndefined();
-    expect(render({ ttlSecondsAfterFinished: 5 }, "j", { defaultTtlSeconds: 100 }).spec.ttlSecondsAfterFinished).toBe(
-      5,
-    );
+    expect(
+      render({ ttlSecondsAfterFinished: 5000 }, "j", { defaultTtlSeconds: 1000 }).spec.ttlSecondsAfterFinished,
+    ).toBe(5000);
     expect(render({}).spec.ttlSecondsAfterFinished).toBeUndefined();
   });
 
+  it("floors the native TTL so the outcome is recorded before Kubernetes deletes the workload", () => {
+    expect(render({ ttlSecondsAfterFinished: 5 }).spec.ttlSecondsAfterFinished).toBe(MIN_NATIVE_TTL_SECONDS);
+    expect(render({ ttlSecondsAfterFinished: 0, forceCleanup: true }).spec.ttlSecondsAfterFinished).toBe(
+      MIN_NATIVE_TTL_SECONDS,
+    );
+  });
+
   it("JobSet: deadline on each child Job, ttl on the JobSet", () => {
-    const w = render({ accelerator: "v5e-16", timeoutSeconds: 60, ttlSecondsAfterFinished: 7 });
+    const w = render({ accelerator: "v5e-16", timeoutSeconds: 60, ttlSecondsAfterFinished: 7000 });
     const { job, pod } = parts(w);
     expect(job.activeDeadlineSeconds).toBe(60);
     expect(pod.activeDeadlineSeconds).toBeUndefined();
-    expect(w.spec.ttlSecondsAfterFinished).toBe(7);
+    expect(w.spec.ttlSecondsAfterFinished).toBe(7000);
     expect(job.ttlSecondsAfterFinished).toBeUndefined();
   });
 

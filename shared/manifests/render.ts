@@ -234,13 +234,25 @@ function assertValidLabels(where: string, labels: Record<string, string>) {
  * idempotent) so a hand-built or stored spec gets the same checks as a
  * submitted one.
  */
+/**
+ * The Kubernetes TTL controller deletes a finished workload, pods and status
+ * included. Below this floor it could do so before syncJobs has read the
+ * outcome, and the job would be recorded as lost; cleanupTtl enforces
+ * shorter TTLs (and forceCleanup) once the outcome is recorded.
+ */
+export const MIN_NATIVE_TTL_SECONDS = 600;
+
+function nativeTtl(ttl: number | undefined): number | undefined {
+  return ttl === undefined ? undefined : Math.max(ttl, MIN_NATIVE_TTL_SECONDS);
+}
+
 export function renderWorkload(jobId: string, input: JobSpec, opts: RenderOptions = {}): Workload {
   const spec = parseJobSpec(input);
   const acc = resolveSpec(spec);
   const name = workloadName(jobId);
   const jobSet = needsJobSet(spec, acc);
   const shape: Shape = { name, jobSet, acc };
-  const ttl = spec.ttlSecondsAfterFinished ?? opts.defaultTtlSeconds;
+  const ttl = nativeTtl(spec.ttlSecondsAfterFinished ?? opts.defaultTtlSeconds);
   const suspend = spec.queue !== undefined;
 
   const jobIdLabel = sanitizeLabelValue(jobId);

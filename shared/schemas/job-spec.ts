@@ -121,6 +121,8 @@ export const JobSpecInput = z.strictObject({
   timeoutSeconds: z.number().int("must be a whole number").min(1).max(MAX_TIMEOUT_SECONDS).optional(),
   /** Delete the finished workload after this many seconds (default from the deployment). */
   ttlSecondsAfterFinished: z.number().int("must be a whole number").min(0).max(INT32_MAX).optional(),
+  /** Delete the workload as soon as the job finishes, ignoring any TTL (Kaptain's forceCleanup). */
+  forceCleanup: z.boolean().optional(),
   /** Kueue WorkloadPriorityClass (with queue) or pod PriorityClass (without). */
   priority: LabelSafeName.optional(),
   /** Kueue LocalQueue in the job's namespace; the workload is created suspended. */
@@ -352,6 +354,7 @@ function normalize(input: Raw) {
     workers: raw.workers ?? JOB_SPEC_DEFAULTS.workers,
     timeoutSeconds: raw.timeoutSeconds,
     ttlSecondsAfterFinished: raw.ttlSecondsAfterFinished,
+    forceCleanup: raw.forceCleanup,
     priority: raw.priority,
     queue: raw.queue,
     namespace: raw.namespace ?? JOB_SPEC_DEFAULTS.namespace,

@@ -62,7 +62,8 @@ describe("record retention", () => {
     const real = await runCleanup(deps, { pageSize: 3 });
     expect(real.status).toBe("completed");
     expect(real.counts).toMatchObject({ purged: 8, errors: 0 });
-    expect(real.cost.deletes).toBe(8);
+    // Both runs pay the same lease and run-record overhead; the difference is the purge.
+    expect(real.cost.deletes - dry.cost.deletes).toBe(8);
     expect(real.items.find((i) => i.name === "old-pending")).toMatchObject({
       action: "kept",
       reason: expect.stringMatching(/cleanup is not finished/),

@@ -1,67 +1,25 @@
 /**
- * `kinetic jobs submit --via pubsub` against the real Pub/Sub emulator (the
- * jar that ships with the Cloud SDK), started and stopped by this file. The
- * test pulls the published message and checks data and attributes. Skipped,
- * with the reason in its name, where Java or the emulator jar is missing.
+ * `kinetic jobs submit --via pubsub` against the real Pub/Sub emulator. The
+ * test pulls the published message and checks data and attributes.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { PubSub, type Subscription } from "@google-cloud/pubsub";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { sandbox, type Sandbox } from "./helpers.ts";
+import { sandbox, type Sandbox } from "../unit/cli/helpers.ts";
 
 // Real subprocesses on a shared 2-core machine: generous limits; no assertion depends on time.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
-const JAR_DIR = "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib";
-const jar = existsSync(JAR_DIR) ? readdirSync(JAR_DIR).find((f) => f.endsWith(".jar")) : undefined;
-const hasJava = (() => {
-  try {
-    execFileSync("java", ["-version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const available = Boolean(jar && hasJava);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-const PROJECT = "pubsub-test-proj";
-let emulator: ChildProcess | undefined;
+// One emulator per test run (the integration project's global setup); a project of this file's own.
+const PROJECT = `pubsub-cli-${Date.now().toString(36)}`;
 let host = "";
 let pubsub: PubSub;
 let subscription: Subscription;
 
 beforeAll(async () => {
-  if (!available) return;
-  const port = await freePort();
-  host = `127.0.0.1:${port}`;
-  emulator = spawn("java", ["-jar", join(JAR_DIR, jar!), "--host=127.0.0.1", `--port=${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let log = "";
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      if (log.includes("Server started")) resolve();
-    };
-    emulator!.stdout!.on("data", onData);
-    emulator!.stderr!.on("data", onData);
-    emulator!.on("exit", (code) => reject(new Error(`emulator exited ${code}: ${log}`)));
-  });
+  host = process.env.PUBSUB_EMULATOR_HOST ?? "";
+  if (!host) throw new Error("PUBSUB_EMULATOR_HOST is not set: run through the integration project");
   pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: host, emulatorMode: true });
   const [topic] = await pubsub.createTopic("kinetic-jobs");
   [subscription] = await topic.createSubscription("test-pull");
@@ -69,7 +27,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pubsub?.close();
-  emulator?.kill("SIGKILL");
 });
 
 let sb: Sandbox;
@@ -104,7 +61,7 @@ async function pullOne(): Promise<{ data: unknown; attributes: Record<string, st
   }
 }
 
-describe.skipIf(!available)("jobs submit --via pubsub (Pub/Sub emulator)", () => {
+describe("jobs submit --via pubsub (Pub/Sub emulator)", () => {
   it("publishes the spec with a generated id, as data and as the jobId attribute", { timeout: 60_000 }, async () => {
     const file = join(sb.home, "job.yaml");
     await writeFile(file, "image: img:1\naccelerator: tpu-v6e-8\n");
@@ -150,7 +107,7 @@ describe.skipIf(!available)("jobs submit --via pubsub (Pub/Sub emulator)", () =>
 
 describe("publishJob deadline", () => {
   it("gives up with a clear error when Pub/Sub does not answer", { timeout: 30_000 }, async () => {
-    const { publishJob } = await import("../../../shared/client/pubsub-publish.ts");
+    const { publishJob } = await import("../../shared/client/pubsub-publish.ts");
     const before = process.env.PUBSUB_EMULATOR_HOST;
     process.env.PUBSUB_EMULATOR_HOST = "127.0.0.1:1"; // nothing listens on port 1
     try {
@@ -163,10 +120,3 @@ describe("publishJob deadline", () => {
     }
   });
 });
-
-describe.skipIf(available)(
-  "jobs submit --via pubsub: skipped, Java or the Pub/Sub emulator jar is not installed",
-  () => {
-    it.skip("needs the emulator", () => {});
-  },
-);
