@@ -5,6 +5,7 @@
  * the existing record (and a 409 on the cluster) and changes nothing.
  */
 import { KineticError, isRetryable } from "../errors.ts";
+import { withRetry } from "../retry.ts";
 import type { Logger } from "../log.ts";
 import type { Clock } from "../clock.ts";
 import type { RuntimeConfig } from "../runtime-config.ts";
@@ -90,7 +91,10 @@ export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec)
     defaultTtlSeconds: deps.config.defaultTtlSeconds,
   });
   try {
-    const result = await deps.cluster.submit(workload);
+    const result = await withRetry(() => deps.cluster.submit(workload), {
+      onRetry: (err, attempt) =>
+        deps.log.warn("cluster create failed; retrying", { jobId: job.id, attempt, error: err }),
+    });
     const { job: next } = await deps.store.transition(job.id, {
       to: "SUBMITTED",
       reason: result.created ? "Created" : "AlreadyExists",

@@ -83,9 +83,10 @@ describe("syncJobs", () => {
 
   it("finishes a submission whose cluster call failed: nack first, then the next sync creates it", async () => {
     const clock = new ManualClock(new Date());
-    const deps = testDeps({ namespaces: [ns.name], clock, cluster: flakyCluster(1) });
+    // Three failures outlast the handler's own retries (3 attempts with backoff).
+    const deps = testDeps({ namespaces: [ns.name], clock, cluster: flakyCluster(3) });
     const id = uniqueId("flaky");
-    // The transient failure propagates, so Pub/Sub would redeliver; the record waits in QUEUED.
+    // The transient failure then propagates, so Pub/Sub would redeliver; the record waits in QUEUED.
     await expect(submit(deps, spec(id))).rejects.toMatchObject({ code: "cluster-unavailable" });
     expect((await deps.store.get(id))!.state).toBe("QUEUED");
     // Too early for the sweep to take over from the transport's own retry.
@@ -97,6 +98,14 @@ describe("syncJobs", () => {
     const job = (await deps.store.get(id))!;
     expect(job.state).toBe("SUBMITTED");
     expect(job.workload?.name).toBe(workloadName(id));
+  });
+
+  it("rides out a brief API server outage within one delivery", async () => {
+    const deps = testDeps({ namespaces: [ns.name], cluster: flakyCluster(2) });
+    const id = uniqueId("blip");
+    const outcome = await submit(deps, spec(id));
+    expect(outcome.status).toBe("created");
+    expect((await deps.store.get(id))!.state).toBe("SUBMITTED");
   });
 
   it("fails a job the cluster rejects permanently, with the API server's message", async () => {
