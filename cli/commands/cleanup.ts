@@ -123,31 +123,20 @@ export function registerCleanupCommands(program: Command, ctx: CliContext = crea
       ctx.io.out(`\n${kinds}. \`kinetic clean --force\` would delete ${c.wouldDelete} and keep ${c.kept}.\n`);
     });
 
-  program
-    .command("clean")
-    .description(
-      "Delete expired Kinetic workloads and stale Secrets/ConfigMaps/ServiceAccounts/Pods (dry run unless --force)",
-    )
-    .option("--namespace <NS>", "namespace (default: the configured namespace)")
-    .option("--force", "really delete (default: list what would be deleted)")
-    .option("-v, --verbose", "also list what is kept, and why")
-    .option("--json", "print the run summary as JSON")
-    .action(async (opts: { namespace?: string; force?: boolean; verbose?: boolean; json?: boolean }) => {
-      const api = await adminClient(ctx);
-      printRun(ctx, await api.clean(await namespaceOf(ctx, opts.namespace), opts.force === true), opts);
-    });
-
-  program
-    .command("clean-all")
-    .description("Delete everything Kinetic has in a namespace, running jobs included (dry run unless --force)")
-    .option("--namespace <NS>", "namespace (default: the configured namespace)")
-    .option("--force", "really delete (default: list what would be deleted)")
-    .option("-v, --verbose", "also list what is kept, and why")
-    .option("--json", "print the run summary as JSON")
-    .action(async (opts: { namespace?: string; force?: boolean; verbose?: boolean; json?: boolean }) => {
-      const api = await adminClient(ctx);
-      printRun(ctx, await api.cleanAll(await namespaceOf(ctx, opts.namespace), opts.force === true), opts);
-    });
+  runCommand(
+    program,
+    "clean",
+    "Delete expired Kinetic workloads and stale Secrets/ConfigMaps/ServiceAccounts/Pods (dry run unless --force)",
+    "really delete (default: list what would be deleted)",
+    (api, ns, force) => api.clean(ns, force),
+  );
+  runCommand(
+    program,
+    "clean-all",
+    "Delete everything Kinetic has in a namespace, running jobs included (dry run unless --force)",
+    "really delete (default: list what would be deleted)",
+    (api, ns, force) => api.cleanAll(ns, force),
+  );
 
   const jobs = program.commands.find((c) => c.name() === "jobs") ?? program.command("jobs").description("Manage jobs");
 
@@ -170,17 +159,32 @@ export function registerCleanupCommands(program: Command, ctx: CliContext = crea
       ctx.io.out(`Job ${r.jobId} is ${r.state === "NO_RECORD" ? "not recorded in Kinetic" : r.state}.\n`);
     });
 
-  jobs
-    .command("delete-completed")
-    .description(
-      "Delete the workloads of finished jobs now, whatever their TTL (--force: running and pending ones too)",
-    )
-    .option("--namespace <NS>", "namespace (default: the configured namespace)")
-    .option("--force", "also delete running and pending jobs (recorded as CANCELLED)")
-    .option("-v, --verbose", "also list what is kept, and why")
-    .option("--json", "print the run summary as JSON")
-    .action(async (opts: { namespace?: string; force?: boolean; verbose?: boolean; json?: boolean }) => {
-      const api = await adminClient(ctx);
-      printRun(ctx, await api.deleteCompleted(await namespaceOf(ctx, opts.namespace), opts.force === true), opts);
-    });
+  runCommand(
+    jobs,
+    "delete-completed",
+    "Delete the workloads of finished jobs now, whatever their TTL (--force: running and pending ones too)",
+    "also delete running and pending jobs (recorded as CANCELLED)",
+    (api, ns, force) => api.deleteCompleted(ns, force),
+  );
+
+  /** The commands that start a cleanup run share their options and their report. */
+  function runCommand(
+    parent: Command,
+    name: string,
+    description: string,
+    forceHelp: string,
+    call: (api: AdminApiClient, namespace: string, force: boolean) => Promise<RunSummaryResponse>,
+  ): void {
+    parent
+      .command(name)
+      .description(description)
+      .option("--namespace <NS>", "namespace (default: the configured namespace)")
+      .option("--force", forceHelp)
+      .option("-v, --verbose", "also list what is kept, and why")
+      .option("--json", "print the run summary as JSON")
+      .action(async (opts: { namespace?: string; force?: boolean; verbose?: boolean; json?: boolean }) => {
+        const api = await adminClient(ctx);
+        printRun(ctx, await call(api, await namespaceOf(ctx, opts.namespace), opts.force === true), opts);
+      });
+  }
 }
