@@ -6,14 +6,13 @@
  */
 import type { Request, Response } from "express";
 import type { Deps } from "../../shared/deps.ts";
-import { KubeCluster } from "../../shared/cluster/kube.ts";
-import { KubeReferenceReader } from "../../shared/cleanup/references.ts";
+import { ClusterReferenceReader } from "../../shared/cleanup/references.ts";
 import { cleanupOptionsFor, parseCleanupRequest } from "../../shared/cleanup/request.ts";
 import { runCleanup } from "../../shared/cleanup/run.ts";
 import type { CleanupDeps } from "../../shared/cleanup/types.ts";
 import { sendError } from "../api/respond.ts";
 
-/** The cleanup view of the shared deps; pod-template references are readable on kubeconfig clusters. */
+/** The cleanup view of the shared deps; pod-template references are read where the backend has templates. */
 export function cleanupDeps(deps: Deps): CleanupDeps {
   return {
     store: deps.store,
@@ -21,7 +20,9 @@ export function cleanupDeps(deps: Deps): CleanupDeps {
     config: deps.config,
     clock: deps.clock,
     log: deps.log,
-    ...(deps.cluster instanceof KubeCluster ? { references: new KubeReferenceReader(deps.cluster.kubeConfig) } : {}),
+    ...(deps.cluster.readWorkloads
+      ? { references: new ClusterReferenceReader({ readWorkloads: (ns) => deps.cluster.readWorkloads!(ns) }) }
+      : {}),
   };
 }
 

@@ -4,8 +4,8 @@
  * yet but will mount what its template names). The stale-resource finder
  * never deletes anything listed here.
  */
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../cluster/labels.ts";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { ClusterClient } from "../cluster/types.ts";
 
 /** "Kind/namespace/name" → the workloads that use it ("Job/ns/name"). */
 export type References = Map<string, string[]>;
@@ -104,47 +104,17 @@ export function collectReferences(objects: Workloadish[], into: References = new
   return into;
 }
 
-/** Reads full Job and JobSet objects through the Kubernetes API (the ClusterClient lists only metadata). */
-export class KubeReferenceReader implements ReferenceReader {
-  private readonly api: KubernetesObjectApi;
+/** Reads pod templates through the cluster client (Kubernetes or GKE); see ClusterClient.readWorkloads. */
+export class ClusterReferenceReader implements ReferenceReader {
+  private readonly cluster: Required<Pick<ClusterClient, "readWorkloads">>;
 
-  constructor(kubeConfig: KubeConfig) {
-    this.api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  constructor(cluster: Required<Pick<ClusterClient, "readWorkloads">>) {
+    this.cluster = cluster;
   }
 
   async read(namespace: string): Promise<References> {
     const refs: References = new Map();
-    const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
-    for (const [apiVersion, kind] of [
-      ["batch/v1", "Job"],
-      ["jobset.x-k8s.io/v1alpha2", "JobSet"],
-    ] as const) {
-      let cont: string | undefined;
-      do {
-        let page: { items: Workloadish[]; metadata?: { _continue?: string } };
-        try {
-          page = (await this.api.list(
-            apiVersion,
-            kind,
-            namespace,
-            undefined,
-            undefined,
-            undefined,
-            undefined,
-            selector,
-            500,
-            cont,
-          )) as typeof page;
-        } catch (err) {
-          // No JobSet CRD on this cluster: there is nothing of that kind to read.
-          if (kind === "JobSet" && (err as { code?: number }).code === 404) break;
-          throw err;
-        }
-        for (const item of page.items) item.kind ??= kind;
-        collectReferences(page.items, refs);
-        cont = page.metadata?._continue;
-      } while (cont);
-    }
+    collectReferences((await this.cluster.readWorkloads(namespace)) as Workloadish[], refs);
     return refs;
   }
 }

@@ -93,6 +93,7 @@ export async function connectGke(target: GkeTarget, apis?: GkeApis): Promise<Clu
     followLogs: forward("followLogs"),
     listManaged: forward("listManaged"),
     deleteObject: forward("deleteObject"),
+    readWorkloads: forward("readWorkloads"),
   } as ClusterClient;
 }
 

@@ -16,12 +16,13 @@ import {
   type V1Pod,
 } from "@kubernetes/client-node";
 import { KineticError } from "../errors.ts";
-import { MANAGED_BY_LABEL } from "./labels.ts";
+import { MANAGED_BY_LABEL, MANAGED_SELECTOR } from "./labels.ts";
 import { derivePhase, type ObservedWorkload, type WorkloadCondition } from "./status.ts";
 import type {
   ClusterClient,
   LogOptions,
   ManagedObject,
+  RawWorkload,
   SubmitResult,
   Workload,
   WorkloadRef,
@@ -241,6 +242,36 @@ export class KubeCluster implements ClusterClient {
           });
         for (const item of list.items) out.push(managedObject(kind, apiVersion, item));
         cont = (list.metadata as { _continue?: string } | undefined)?._continue;
+      } while (cont);
+    }
+    return out;
+  }
+
+  async readWorkloads(namespace: string): Promise<RawWorkload[]> {
+    const out: RawWorkload[] = [];
+    for (const kind of ["Job", "JobSet"] as const) {
+      let cont: string | undefined;
+      do {
+        const page = await this.objects
+          .list(
+            API_VERSION_OF[kind]!,
+            kind,
+            namespace || undefined,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            MANAGED_SELECTOR,
+            500,
+            cont,
+          )
+          .catch((err: unknown) => {
+            // No JobSet CRD on this cluster: there is nothing of that kind to read.
+            if (err instanceof ApiException && err.code === 404) return { items: [], metadata: {} };
+            throw toKineticError(err, `list ${kind} in ${namespace || "all namespaces"}`);
+          });
+        for (const item of page.items) out.push({ ...(item as RawWorkload), kind });
+        cont = (page.metadata as { _continue?: string } | undefined)?._continue;
       } while (cont);
     }
     return out;

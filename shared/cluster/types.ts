@@ -85,4 +85,17 @@ export interface ClusterClient {
   /** List Kinetic-managed objects of the given kinds in a namespace (label selector applied server-side). */
   listManaged(namespace: string, kinds: string[], labelSelector?: string): Promise<ManagedObject[]>;
   deleteObject(obj: Pick<ManagedObject, "kind" | "apiVersion" | "name" | "namespace">): Promise<{ deleted: boolean }>;
+  /**
+   * Full Kinetic Job and JobSet objects (pod templates included) in a namespace ("" = all), for
+   * finding which Secrets/ConfigMaps/ServiceAccounts live workloads use. Backends without templates omit it.
+   */
+  readWorkloads?(namespace: string): Promise<RawWorkload[]>;
+}
+
+/** A Job or JobSet as the API server returns it (only the parts Kinetic reads are typed). */
+export interface RawWorkload {
+  kind: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: unknown;
+  status?: unknown;
 }

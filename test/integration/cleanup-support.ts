@@ -17,7 +17,7 @@ import { ManualClock } from "../../shared/clock.ts";
 import { JOB_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../../shared/cluster/labels.ts";
 import type { ClusterClient, WorkloadRef } from "../../shared/cluster/types.ts";
 import type { CleanupDeps } from "../../shared/cleanup/types.ts";
-import { KubeReferenceReader } from "../../shared/cleanup/references.ts";
+import { ClusterReferenceReader } from "../../shared/cleanup/references.ts";
 import { JobStore } from "../../shared/store/job-store.ts";
 import { TEST_ANNOTATIONS, waitFor, waitForJobCondition, waitForPodsPhase } from "../testbed/index.ts";
 import { testCluster, testFirestore, testLog } from "./support.ts";
@@ -100,7 +100,7 @@ export class Fixture {
       config: { defaultTtlSeconds: DEFAULT_TTL, retentionDays: 30 },
       clock: this.clock,
       log: testLog,
-      references: new KubeReferenceReader(this.kc),
+      references: new ClusterReferenceReader(this.cluster),
     };
   }
 
