@@ -10,11 +10,14 @@ export default defineConfig({
           name: "unit",
           include: ["{shared,functions,cli,infra,scripts}/**/*.test.ts", "test/unit/**/*.test.ts"],
           environment: "node",
+          // Unit tests first, then the integration group with its own worker limit.
+          sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
           name: "integration",
+          sequence: { groupOrder: 1 },
           include: ["test/integration/**/*.test.ts", "test/testbed/**/*.test.ts"],
           globalSetup: ["test/setup/global-setup.ts"],
           environment: "node",
