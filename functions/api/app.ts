@@ -10,7 +10,7 @@ import { JOB_STATES } from "../../shared/schemas/job-state.ts";
 import { toRecord } from "../../shared/store/job-store.ts";
 import { submitJob, ensureId } from "../../shared/jobs/submit.ts";
 import { cancelJob } from "../../shared/jobs/cancel.ts";
-import { assertNamespaceAllowed } from "../../shared/jobs/namespace-policy.ts";
+import { assertNamespaceAllowed, seesAllNamespaces } from "../../shared/jobs/namespace-policy.ts";
 import { isTerminal } from "../../shared/schemas/job-state.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
@@ -84,8 +84,15 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
 
   app.get(
     "/jobs",
-    route(async (req, res, deps) => {
+    route(async (req, res, deps, principal) => {
       const q = parseQuery(ListQuery, req.query);
+      // Jobs are visible to those who may run jobs in their namespace; listing every namespace needs "*".
+      if (q.namespace) assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, q.namespace);
+      else if (!seesAllNamespaces(deps.config.namespacePolicy, principal.id)) {
+        throw new KineticError("permission-denied", "listing every namespace is for operators; pass ?namespace=", {
+          issues: [{ field: "namespace", message: "required for this caller" }],
+        });
+      }
       const page = await deps.store.list(q);
       res.json({
         jobs: page.jobs.map((j) => toRecord(j)),
@@ -96,9 +103,8 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
 
   app.get(
     "/jobs/:id",
-    route(async (req, res, deps) => {
-      const job = await deps.store.get(String(req.params.id));
-      if (!job) throw new KineticError("not-found", `job ${req.params.id} not found`);
+    route(async (req, res, deps, principal) => {
+      const job = await visibleJob(deps, principal, String(req.params.id));
       res.json({ job: toRecord(job, { events: true }) });
     }),
   );
@@ -106,9 +112,7 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
   app.post(
     "/jobs/:id/cancel",
     route(async (req, res, deps, principal) => {
-      const job = await deps.store.get(String(req.params.id));
-      if (!job) throw new KineticError("not-found", `job ${req.params.id} not found`);
-      assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, job.namespace);
+      const job = await visibleJob(deps, principal, String(req.params.id));
       const cancelled = await cancelJob(deps, job.id, principal.id);
       res.json({ job: toRecord(cancelled, { events: true }) });
     }),
@@ -116,10 +120,9 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
 
   app.get(
     "/jobs/:id/logs",
-    route(async (req, res, deps) => {
+    route(async (req, res, deps, principal) => {
       const q = parseQuery(LogsQuery, req.query);
-      const job = await deps.store.get(String(req.params.id));
-      if (!job) throw new KineticError("not-found", `job ${req.params.id} not found`);
+      const job = await visibleJob(deps, principal, String(req.params.id));
       if (!job.workload) {
         res.type("text/plain").send("");
         return;
@@ -168,6 +171,14 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
     sendError(res, err);
   });
   return app;
+}
+
+/** The job, if the caller may see its namespace (REJECTED records without one are visible to their reader). */
+async function visibleJob(deps: Deps, principal: Principal, id: string) {
+  const job = await deps.store.get(id);
+  if (!job) throw new KineticError("not-found", `job ${id} not found`);
+  if (job.namespace) assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, job.namespace);
+  return job;
 }
 
 function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {

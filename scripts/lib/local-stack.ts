@@ -102,6 +102,8 @@ export class LocalStack {
       stop: async () => void (await Promise.allSettled([db.terminate(), bus.close()])),
     });
     const config = loadRuntimeConfig({
+      // One user on one machine: the local operator may use every namespace unless told otherwise.
+      KINETIC_NAMESPACE_POLICY: '{"*":["*"]}',
       ...process.env,
       ...(this.runtime && !process.env.KINETIC_OUTPUT_DIR_BASE ? { KINETIC_OUTPUT_DIR_BASE: this.outputRoot } : {}),
     });

@@ -26,3 +26,8 @@ export function assertNamespaceAllowed(policy: NamespacePolicy, principal: strin
     });
   }
 }
+
+/** True when the caller may see every namespace (a "*" pattern), e.g. operators. */
+export function seesAllNamespaces(policy: NamespacePolicy, principal: string): boolean {
+  return allowedNamespaces(policy, principal).includes("*");
+}
