@@ -16,10 +16,11 @@ import { performance } from "node:perf_hooks";
 import * as functions from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { PubSub } from "@google-cloud/pubsub";
-import { Firestore, Timestamp } from "@google-cloud/firestore";
+import { Firestore } from "@google-cloud/firestore";
+import { seedHistory } from "../test/fakes/history.ts";
 import type { AddressInfo } from "node:net";
 import { KubeCluster } from "../shared/cluster/kube.ts";
-import { JobStore, JOBS } from "../shared/store/job-store.ts";
+import { JobStore } from "../shared/store/job-store.ts";
 import { RecordingBus } from "../shared/bus/event-bus.ts";
 import { createLogger } from "../shared/log.ts";
 import { loadRuntimeConfig } from "../shared/runtime-config.ts";
@@ -129,7 +130,14 @@ async function benchSync(deps: (projectId: string) => SyncDeps) {
   console.log(`\n== syncJobs: Firestore cost against history size`);
   for (const finished of [1_000, 10_000]) {
     const d = deps(`bench-sync-${finished}`);
-    await seedFinished(d.store.db, finished);
+    const now = Date.now();
+    await seedHistory(d.store.db, finished, (i) => ({
+      id: `done-${i}`,
+      at: new Date(now - (finished - i) * 1000).toISOString(),
+      state: i % 5 === 0 ? "FAILED" : "SUCCEEDED",
+      namespace: NAMESPACE,
+      expireAtMs: now + 30 * 86_400_000,
+    }));
     for (let i = 0; i < 50; i++) {
       await submitJob(d, {
         spec: {
@@ -155,29 +163,6 @@ async function benchSync(deps: (projectId: string) => SyncDeps) {
         `reads/active=${(reads / 50).toFixed(2)}  time=${ms.toFixed(0)} ms`,
     );
   }
-}
-
-/** 10,000 finished records straight into Firestore (BulkWriter), shaped like real ones. */
-async function seedFinished(db: Firestore, count: number) {
-  const writer = db.bulkWriter();
-  const now = Date.now();
-  for (let i = 0; i < count; i++) {
-    const at = new Date(now - (count - i) * 1000).toISOString();
-    void writer.create(db.collection(JOBS).doc(`done-${i}`), {
-      id: `done-${i}`,
-      state: i % 5 === 0 ? "FAILED" : "SUCCEEDED",
-      namespace: NAMESPACE,
-      accelerator: "cpu",
-      createdAt: at,
-      updatedAt: at,
-      finishedAt: at,
-      active: false,
-      finishedEventPublished: true,
-      events: [],
-      expireAt: Timestamp.fromMillis(now + 30 * 86_400_000),
-    });
-  }
-  await writer.close();
 }
 
 main().then(

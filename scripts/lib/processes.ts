@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { createServer } from "node:net";
-import { openSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -106,4 +106,14 @@ export function startProcess(
   };
   running.add(managed);
   return managed;
+}
+
+/** True while a process exists and is not a zombie (Linux /proc). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 // The local runtime with real processes: rendered workloads in, process
 // exit codes, env, logs, deadlines and kills out.
+import { isAlive } from "../../scripts/lib/processes.ts";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,16 +41,6 @@ async function runToEnd(w: Workload) {
   let followed = "";
   await runtime.followLogs(ref, (t) => (followed += t));
   return { ref, followed, status: await runtime.status(ref) };
-}
-
-/** True while a process exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 describe("LocalRuntime", () => {
@@ -122,7 +113,7 @@ describe("LocalRuntime", () => {
     expect(status).toMatchObject({ phase: "Failed", reason: "DeadlineExceeded" });
     const bg = Number(readFileSync(join(runtime.workDirOf(ref), "bg.pid"), "utf8"));
     // The group is killed when the deadline passes; the kernel may take a moment to reap it.
-    await until(() => !alive(bg));
+    await until(() => !isAlive(bg));
   });
 
   it("delete stops every process of the workload, its children included, and forgets it", async () => {
@@ -133,12 +124,12 @@ describe("LocalRuntime", () => {
     await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "");
     const bg = Number(readFileSync(pidFile, "utf8"));
     const [leader] = runtime.runningPids();
-    expect(alive(bg)).toBe(true);
+    expect(isAlive(bg)).toBe(true);
     expect((await runtime.status(ref)).phase).toBe("Running");
 
     expect(await runtime.delete(ref)).toEqual({ deleted: true });
-    expect(alive(bg)).toBe(false);
-    expect(alive(leader!)).toBe(false);
+    expect(isAlive(bg)).toBe(false);
+    expect(isAlive(leader!)).toBe(false);
     expect((await runtime.status(ref)).phase).toBe("Missing");
     expect(await runtime.delete(ref)).toEqual({ deleted: false });
   });
@@ -227,7 +218,7 @@ describe("LocalRuntime", () => {
     const pids = runtime.runningPids();
     expect(pids).toHaveLength(2);
     await runtime.close();
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(isAlive)).toEqual([]);
     await expect(runtime.submit(workload("close-3", sh("true")))).rejects.toBeInstanceOf(KineticError);
   });
 });

@@ -4,6 +4,7 @@
  * retention are purged in batches, unfinished ones are kept, dry runs purge
  * nothing, and a run's reads do not grow with the number of old records.
  */
+import { seedHistory } from "../fakes/history.ts";
 import { Timestamp, type Firestore } from "@google-cloud/firestore";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../shared/clock.ts";
@@ -76,25 +77,10 @@ describe("record retention", () => {
     const costs: number[] = [];
     for (const history of [0, 400]) {
       const { clock, store, cluster, deps } = setup();
-      const writer = store.db.bulkWriter();
-      for (let i = 0; i < history; i++) {
+      await seedHistory(store.db, history, (i) => {
         const at = new Date(clock.now().getTime() - (i % 20) * DAY).toISOString();
-        void writer.create(store.db.collection(JOBS).doc(`hist-${i}`), {
-          id: `hist-${i}`,
-          state: "SUCCEEDED",
-          namespace: "ns",
-          accelerator: "cpu",
-          createdAt: at,
-          updatedAt: at,
-          finishedAt: at,
-          active: false,
-          finishedEventPublished: true,
-          cleanupPending: false,
-          events: [],
-          expireAt: Timestamp.fromMillis(Date.parse(at) + 30 * DAY),
-        });
-      }
-      await writer.close();
+        return { id: `hist-${i}`, at, expireAtMs: Date.parse(at) + 30 * DAY };
+      });
       for (let i = 0; i < 5; i++) {
         await finished(store, `due-${i}`, {
           workload: { kind: "Job", name: `due-${i}`, namespace: "ns" },

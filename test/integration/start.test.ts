@@ -1,6 +1,7 @@
 // `npm start` as a user runs it: a subprocess with its own emulators, data
 // folder and ports. Checks the example's printed result and output file, the
 // CLI against the local API, and that Ctrl-C leaves no process behind.
+import { isAlive } from "../../scripts/lib/processes.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,20 +88,11 @@ function descendants(root: number): Array<{ pid: number; cmd: string }> {
   return out;
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 /** Processes anywhere on the machine whose command line mentions the folder. */
 function processesMentioning(text: string): string[] {
   const found: string[] = [];
   for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name) || !alive(Number(name))) continue;
+    if (!/^\d+$/.test(name) || !isAlive(Number(name))) continue;
     try {
       const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ");
       if (cmd.includes(text)) found.push(`${name} ${cmd}`);
@@ -171,8 +163,8 @@ describe("npm start", () => {
       process.kill(-run.child.pid!, "SIGINT");
       await run.exited;
       // npm may return before its script has finished cleaning up: wait for the tree to end.
-      for (let i = 0; i < 600 && tree.some((p) => alive(p.pid)); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(tree.filter((p) => alive(p.pid))).toEqual([]);
+      for (let i = 0; i < 600 && tree.some((p) => isAlive(p.pid)); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(tree.filter((p) => isAlive(p.pid))).toEqual([]);
       expect(processesMentioning(dir)).toEqual([]);
       expect(run.output()).toContain("Stopped.");
       await expect(fetch(`${url}/jobs`)).rejects.toThrow();
