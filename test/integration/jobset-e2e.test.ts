@@ -46,18 +46,24 @@ describe.skipIf(skipUnless("jobset"))("multi-host TPU jobs", () => {
 
   it("runs one pod per host with 4 chips each and records SUCCEEDED", async () => {
     const id = uniqueId("v5e");
-    const outcome = await submit(id);
+    // Long enough that all four hosts run at once: a finished pod frees its host for another pod.
+    const outcome = await submit(id, { annotations: { [TEST_ANNOTATIONS.runFor]: "8s" } });
     expect(outcome.status).toBe("created");
     const job = (await deps.store.get(id))!;
     expect(job.workload?.kind).toBe("JobSet");
     const core = kubeConfigFromEnv().makeApiClient(CoreV1Api);
-    const pods = await waitFor(async () => {
-      const list = await core.listNamespacedPod({
-        namespace: ns.name,
-        labelSelector: `jobset.sigs.k8s.io/jobset-name=${job.workload!.name}`,
-      });
-      return list.items.length === 4 && list.items.every((p) => p.spec?.nodeName) ? list.items : undefined;
-    });
+    const pods = await waitFor(
+      async () => {
+        const list = await core.listNamespacedPod({
+          namespace: ns.name,
+          labelSelector: `jobset.sigs.k8s.io/jobset-name=${job.workload!.name}`,
+        });
+        return list.items.length === 4 && list.items.every((p) => p.status?.phase === "Running")
+          ? list.items
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(new Set(pods.map((p) => p.spec!.nodeName)).size).toBe(4);
     for (const p of pods) expect(p.spec!.containers[0]!.resources?.limits?.["google.com/tpu"]).toBe("4");
     const done = await syncToEnd(id);

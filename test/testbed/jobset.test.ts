@@ -103,7 +103,8 @@ describe.skipIf(skipUnless("jobset"))("JobSet multi-host TPU slices", () => {
     );
 
   it("runs a v5e 4x4 slice as 4 pods, one per host, each with 4 chips, to Completed", async () => {
-    await create(sliceJobSet("v5e-ok", { [TEST_ANNOTATIONS.runFor]: "2s" }));
+    // Long enough to see all four hosts Running together even when another slice held the pool first.
+    await create(sliceJobSet("v5e-ok", { [TEST_ANNOTATIONS.runFor]: "8s" }));
 
     const pods = await waitForPodsPhase(kc, ns.name, "jobset.sigs.k8s.io/jobset-name=v5e-ok", "Running", {
       count: pool.nodeCount,
