@@ -3,20 +3,60 @@
  * free ports, readiness polling, and process groups that are always stopped.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { openSync, readFileSync } from "node:fs";
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
+function listenOn(port: number): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(undefined));
+    s.listen(port, "127.0.0.1", () => resolve(s));
   });
+}
+
+/** The kernel's ephemeral port range; outgoing connections take their local ports from it. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (lo !== undefined && hi !== undefined && lo > 0 && hi >= lo) return [lo, hi];
+  } catch {
+    // Not Linux.
+  }
+  return [32768, 60999];
+}
+
+/**
+ * Picks `count` distinct free TCP ports on 127.0.0.1 below the ephemeral range: the components bind them seconds
+ * later, and a port from the ephemeral range may meanwhile become the local end of some outgoing connection (the
+ * control plane opens many), which makes the later bind fail with "address already in use".
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const [ephemeralLow] = ephemeralRange();
+  const low = 10_000;
+  const high = ephemeralLow - 1;
+  const servers: Server[] = [];
+  try {
+    const ports = new Set<number>();
+    for (let attempt = 0; ports.size < count && attempt < count * 50; attempt++) {
+      // Port 0 (any) only if the range below the ephemeral ports is implausibly small.
+      const port = high > low + count * 10 ? low + Math.floor(Math.random() * (high - low)) : 0;
+      if (ports.has(port)) continue;
+      const s = await listenOn(port);
+      if (s === undefined) continue;
+      servers.push(s);
+      const addr = s.address();
+      if (addr !== null && typeof addr !== "string") ports.add(addr.port);
+    }
+    if (ports.size < count) throw new Error(`found only ${ports.size} of ${count} free TCP ports`);
+    return [...ports];
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
+
+/** One free TCP port on 127.0.0.1 (see freePorts). */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
 }
 
 export async function waitFor<T>(

@@ -2,8 +2,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { submitJob } from "../../shared/jobs/submit.ts";
-import { syncJobs } from "../../shared/jobs/sync.ts";
-import type { JobDoc } from "../../shared/store/job-store.ts";
 import {
   TEST_ANNOTATIONS,
   createTestNamespace,
@@ -12,7 +10,7 @@ import {
   waitFor,
   type TestNamespace,
 } from "../testbed/index.ts";
-import { testDeps, uniqueId } from "./support.ts";
+import { syncUntil, testDeps, uniqueId } from "./support.ts";
 
 describe.skipIf(skipUnless("jobset"))("multi-host TPU jobs", () => {
   let ns: TestNamespace;
@@ -31,18 +29,6 @@ describe.skipIf(skipUnless("jobset"))("multi-host TPU jobs", () => {
       principal: "tester",
       source: "test",
     });
-
-  async function syncToEnd(id: string): Promise<JobDoc> {
-    let last: JobDoc | undefined;
-    return waitFor(
-      async () => {
-        await syncJobs(deps);
-        last = await deps.store.get(id);
-        return last && ["SUCCEEDED", "FAILED"].includes(last.state) ? last : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 500, lastSeen: () => `${last?.state} ${last?.reason} ${last?.message}` },
-    );
-  }
 
   it("runs one pod per host with 4 chips each and records SUCCEEDED", async () => {
     const id = uniqueId("v5e");
@@ -66,14 +52,14 @@ describe.skipIf(skipUnless("jobset"))("multi-host TPU jobs", () => {
     );
     expect(new Set(pods.map((p) => p.spec!.nodeName)).size).toBe(4);
     for (const p of pods) expect(p.spec!.containers[0]!.resources?.limits?.["google.com/tpu"]).toBe("4");
-    const done = await syncToEnd(id);
+    const done = await syncUntil(deps, id, ["SUCCEEDED", "FAILED"]);
     expect(done.state).toBe("SUCCEEDED");
   });
 
   it("fails the whole job when its workers fail, with their exit code", async () => {
     const id = uniqueId("v5e-fail");
     await submit(id, { annotations: { [TEST_ANNOTATIONS.outcome]: "fail", [TEST_ANNOTATIONS.exitCode]: "7" } });
-    const done = await syncToEnd(id);
+    const done = await syncUntil(deps, id, ["SUCCEEDED", "FAILED"]);
     expect(done.state).toBe("FAILED");
     expect(done.exitCode).toBe(7);
   });

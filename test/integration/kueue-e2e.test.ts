@@ -5,10 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { submitJob } from "../../shared/jobs/submit.ts";
-import { syncJobs } from "../../shared/jobs/sync.ts";
-import type { JobDoc } from "../../shared/store/job-store.ts";
-import { LOCAL_QUEUE, createTestNamespace, skipUnless, waitFor, type TestNamespace } from "../testbed/index.ts";
-import { testDeps, uniqueId } from "./support.ts";
+import { LOCAL_QUEUE, createTestNamespace, skipUnless, type TestNamespace } from "../testbed/index.ts";
+import { syncUntil, testDeps, uniqueId } from "./support.ts";
 
 describe.skipIf(skipUnless("kueue"))("jobs through a Kueue LocalQueue", () => {
   let ns: TestNamespace;
@@ -28,22 +26,10 @@ describe.skipIf(skipUnless("kueue"))("jobs through a Kueue LocalQueue", () => {
       source: "test",
     });
 
-  async function syncUntil(id: string, done: (j: JobDoc) => boolean): Promise<JobDoc> {
-    let last: JobDoc | undefined;
-    return waitFor(
-      async () => {
-        await syncJobs(deps);
-        last = await deps.store.get(id);
-        return last && done(last) ? last : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 500, lastSeen: () => `${last?.state} ${last?.reason} ${last?.message}` },
-    );
-  }
-
   it("admits a queued GPU job that fits the quota and runs it to SUCCEEDED", async () => {
     const id = uniqueId("fits");
     await submit(id, { accelerator: "nvidia-l4", gpus: 1 });
-    const done = await syncUntil(id, (j) => j.state === "SUCCEEDED" || j.state === "FAILED");
+    const done = await syncUntil(deps, id, (j) => j.state === "SUCCEEDED" || j.state === "FAILED");
     expect(done.state).toBe("SUCCEEDED");
   });
 
@@ -51,7 +37,7 @@ describe.skipIf(skipUnless("kueue"))("jobs through a Kueue LocalQueue", () => {
     const id = uniqueId("over");
     // 9 workers × 8 L4 GPUs: more than the ClusterQueue's whole L4 quota.
     await submit(id, { accelerator: "nvidia-l4", gpus: 8, workers: 9 });
-    const pending = await syncUntil(id, (j) => j.state === "PENDING" && j.pendingKind === "Queued");
+    const pending = await syncUntil(deps, id, (j) => j.state === "PENDING" && j.pendingKind === "Queued");
     expect(pending.message).toMatch(/nvidia\.com\/gpu|quota|flavor/i);
   });
 });

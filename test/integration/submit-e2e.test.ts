@@ -7,12 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BatchV1Api } from "@kubernetes/client-node";
 import { setDeps, type Deps } from "../../shared/deps.ts";
-import { syncJobs } from "../../shared/jobs/sync.ts";
 import { RecordingBus } from "../../shared/bus/event-bus.ts";
 import { workloadName } from "../../shared/manifests/render.ts";
 import { deriveJobId } from "../../shared/jobs/job-id.ts";
 import { handleJobMessage } from "../../functions/submit-job/handler.ts";
-import type { JobDoc } from "../../shared/store/job-store.ts";
 import {
   createTestNamespace,
   kubeConfigFromEnv,
@@ -21,7 +19,7 @@ import {
   type TestNamespace,
 } from "../testbed/index.ts";
 import { servePushTarget, type PushTarget } from "./push-target.ts";
-import { testDeps, uniqueId } from "./support.ts";
+import { jobInState, syncUntil, testDeps, uniqueId } from "./support.ts";
 import "../../functions/submit-job/index.ts";
 
 let ns: TestNamespace;
@@ -44,35 +42,6 @@ afterAll(async () => {
   await ns?.cleanup();
 });
 
-async function jobInState(id: string, states: JobDoc["state"][], timeoutMs = 60_000): Promise<JobDoc> {
-  let last: JobDoc | undefined;
-  return waitFor(
-    async () => {
-      last = await deps.store.get(id);
-      return last && states.includes(last.state) ? last : undefined;
-    },
-    { timeoutMs, description: `job ${id} in ${states.join("|")}`, lastSeen: () => JSON.stringify(last?.state) },
-  );
-}
-
-/** Runs syncJobs the way the cron does, until the job reaches one of `states`. */
-async function syncUntil(id: string, states: JobDoc["state"][], timeoutMs = 60_000): Promise<JobDoc> {
-  let last: JobDoc | undefined;
-  return waitFor(
-    async () => {
-      await syncJobs(deps);
-      last = await deps.store.get(id);
-      return last && states.includes(last.state) ? last : undefined;
-    },
-    {
-      timeoutMs,
-      intervalMs: 500,
-      description: `sync of ${id} to ${states.join("|")}`,
-      lastSeen: () => `${last?.state} ${last?.reason} ${last?.message}`,
-    },
-  );
-}
-
 const cpuJob = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
   namespace: ns.name,
@@ -87,7 +56,7 @@ describe("job submission over Pub/Sub push", () => {
   it("publishes a GPU job, creates the Job on the cluster and syncs it to SUCCEEDED", async () => {
     const id = uniqueId("l4");
     await push.publish(cpuJob(id, { accelerator: "nvidia-l4", gpus: 8 }));
-    const submitted = await jobInState(id, ["SUBMITTED"]);
+    const submitted = await jobInState(deps, id, ["SUBMITTED"]);
     expect(submitted.workload).toEqual({ kind: "Job", name: workloadName(id), namespace: ns.name });
 
     const k8sJob = await batch().readNamespacedJob({ name: workloadName(id), namespace: ns.name });
@@ -96,7 +65,7 @@ describe("job submission over Pub/Sub push", () => {
     expect(k8sJob.spec!.template.spec!.nodeSelector).toMatchObject({ "cloud.google.com/gke-accelerator": "nvidia-l4" });
     expect(k8sJob.metadata?.labels).toMatchObject({ "kinetic.dev/job-id": id });
 
-    const done = await syncUntil(id, ["SUCCEEDED", "FAILED"]);
+    const done = await syncUntil(deps, id, ["SUCCEEDED", "FAILED"]);
     expect(done.state).toBe("SUCCEEDED");
     expect(done.events.map((e) => e.state)).toEqual(expect.arrayContaining(["QUEUED", "SUBMITTED", "SUCCEEDED"]));
     // Exactly one job-finished event, and the job left the active set.
@@ -124,7 +93,7 @@ describe("job submission over Pub/Sub push", () => {
       push.failFirstDeliveries = 0;
     }
     const id = deriveJobId(`pubsub:${messageId}`);
-    const job = await jobInState(id, ["SUBMITTED"]);
+    const job = await jobInState(deps, id, ["SUBMITTED"]);
     expect(job.events.filter((e) => e.state === "SUBMITTED")).toHaveLength(1);
     const jobs = await batch().listNamespacedJob({ namespace: ns.name, labelSelector: `marker=${marker}` });
     expect(jobs.items).toHaveLength(1);
@@ -137,7 +106,7 @@ describe("job submission over Pub/Sub push", () => {
     const second = await push.publish(cpuJob(id));
     expect(first).not.toBe(second);
     await waitFor(async () => push.deliveries.filter((d) => d.messageId === second).length > 0, { timeoutMs: 30_000 });
-    await jobInState(id, ["SUBMITTED"]);
+    await jobInState(deps, id, ["SUBMITTED"]);
     const jobs = await batch().listNamespacedJob({ namespace: ns.name, labelSelector: `kinetic.dev/job-id=${id}` });
     expect(jobs.items).toHaveLength(1);
     expect((await deps.store.list({ namespace: ns.name, limit: 500 })).jobs.filter((j) => j.id === id)).toHaveLength(1);
@@ -146,8 +115,8 @@ describe("job submission over Pub/Sub push", () => {
   it("shows an unschedulable request as PENDING with the scheduler's reason", async () => {
     const id = uniqueId("big");
     await push.publish(cpuJob(id, { cpu: "500" }));
-    await jobInState(id, ["SUBMITTED"]);
-    const pending = await syncUntil(id, ["PENDING"]);
+    await jobInState(deps, id, ["SUBMITTED"]);
+    const pending = await syncUntil(deps, id, ["PENDING"]);
     expect(pending.reason).toBe("Unschedulable");
     expect(pending.message).toMatch(/Insufficient cpu/);
     expect(pending.pendingKind).toBe("Unschedulable");
@@ -158,8 +127,8 @@ describe("job submission over Pub/Sub push", () => {
     await push.publish(
       cpuJob(id, { annotations: { [TEST_ANNOTATIONS.outcome]: "fail", [TEST_ANNOTATIONS.exitCode]: "3" } }),
     );
-    await jobInState(id, ["SUBMITTED"]);
-    const failed = await syncUntil(id, ["FAILED", "SUCCEEDED"]);
+    await jobInState(deps, id, ["SUBMITTED"]);
+    const failed = await syncUntil(deps, id, ["FAILED", "SUCCEEDED"]);
     expect(failed.state).toBe("FAILED");
     expect(failed.exitCode).toBe(3);
     expect(bus.messages.find((m) => (m.data as { jobId: string }).jobId === id)?.data).toMatchObject({
@@ -173,7 +142,7 @@ describe("job submission over Pub/Sub push", () => {
 describe("poison messages", () => {
   it("records malformed JSON as REJECTED and acks it (no redelivery loop)", async () => {
     const messageId = await push.publishRaw(Buffer.from("{not json"), { jobId: "poison-json" });
-    const job = await jobInState("poison-json", ["REJECTED"]);
+    const job = await jobInState(deps, "poison-json", ["REJECTED"]);
     expect(job.reason).toBe("InvalidSpec");
     expect(job.message).toMatch(/not valid JSON/);
     await waitFor(async () => push.deliveries.some((d) => d.messageId === messageId));
@@ -182,12 +151,12 @@ describe("poison messages", () => {
 
   it("rejects an unknown accelerator with close matches, and an impossible GPU count naming the field", async () => {
     await push.publish(cpuJob("poison-acc", { accelerator: "nvidia-l5" }));
-    const unknown = await jobInState("poison-acc", ["REJECTED"]);
+    const unknown = await jobInState(deps, "poison-acc", ["REJECTED"]);
     expect(unknown.reason).toBe("UnknownAccelerator");
     expect(unknown.message).toMatch(/nvidia-l4/);
 
     await push.publish(cpuJob("poison-gpus", { accelerator: "nvidia-l4", gpus: 16 }));
-    const tooMany = await jobInState("poison-gpus", ["REJECTED"]);
+    const tooMany = await jobInState(deps, "poison-gpus", ["REJECTED"]);
     expect(tooMany.message).toMatch(/gpus/);
     expect(tooMany.message).toMatch(/8/);
   });
@@ -201,14 +170,14 @@ describe("poison messages", () => {
       data: { message: { data, messageId: "m-stale", publishTime: old } },
     });
     expect(outcome?.status).toBe("rejected");
-    const job = await jobInState("stale-1", ["REJECTED"]);
+    const job = await jobInState(deps, "stale-1", ["REJECTED"]);
     expect(job.reason).toBe("Expired");
     expect(job.workload).toBeUndefined();
   });
 
   it("refuses a namespace the submitter does not own, without touching the cluster", async () => {
     await push.publish(cpuJob("poison-ns", { namespace: "kube-system" }));
-    const job = await jobInState("poison-ns", ["REJECTED"]);
+    const job = await jobInState(deps, "poison-ns", ["REJECTED"]);
     expect(job.reason).toBe("NamespaceNotAllowed");
     const jobs = await batch().listNamespacedJob({
       namespace: "kube-system",

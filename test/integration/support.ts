@@ -15,6 +15,9 @@ import { KubeCluster } from "../../shared/cluster/kube.ts";
 import { createAuthenticator } from "../../shared/security/auth.ts";
 import type { ClusterClient } from "../../shared/cluster/types.ts";
 import type { Deps } from "../../shared/deps.ts";
+import type { JobDoc } from "../../shared/store/job-store.ts";
+import { syncJobs } from "../../shared/jobs/sync.ts";
+import { waitFor } from "../testbed/index.ts";
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -62,4 +65,37 @@ export function testDeps(options: {
     log: testLog,
     auth: createAuthenticator({ staticTokens: [{ name: "tester", token: TEST_TOKEN }], allowedEmails: [] }),
   };
+}
+
+type JobMatch = JobDoc["state"][] | ((job: JobDoc) => boolean);
+const matches = (job: JobDoc, want: JobMatch) => (Array.isArray(want) ? want.includes(job.state) : want(job));
+
+/** Polls the store until the job matches (a list of states, or a predicate). */
+export async function jobInState(deps: Deps, id: string, want: JobMatch, timeoutMs = 60_000): Promise<JobDoc> {
+  let last: JobDoc | undefined;
+  return waitFor(
+    async () => {
+      last = await deps.store.get(id);
+      return last && matches(last, want) ? last : undefined;
+    },
+    { timeoutMs, description: `job ${id}`, lastSeen: () => `${last?.state} ${last?.reason ?? ""}` },
+  );
+}
+
+/** Runs syncJobs the way the cron does, until the job matches. */
+export async function syncUntil(deps: Deps, id: string, want: JobMatch, timeoutMs = 90_000): Promise<JobDoc> {
+  let last: JobDoc | undefined;
+  return waitFor(
+    async () => {
+      await syncJobs(deps);
+      last = await deps.store.get(id);
+      return last && matches(last, want) ? last : undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 500,
+      description: `sync of job ${id}`,
+      lastSeen: () => `${last?.state} ${last?.reason ?? ""} ${last?.message ?? ""}`,
+    },
+  );
 }

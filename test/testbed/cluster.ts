@@ -42,8 +42,8 @@ import { setupJobSet, type AddonContext } from "./jobset.ts";
 import { setupKueue } from "./kueue.ts";
 import { createNodes, waitForNodesReady } from "./node-setup.ts";
 import { createPki } from "./pki.ts";
+import { freePorts } from "../../scripts/lib/processes.ts";
 import {
-  freePorts,
   peakRssKiB,
   probe,
   startComponent,

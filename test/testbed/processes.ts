@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { get as httpGet, type IncomingMessage } from "node:http";
 import { get as httpsGet } from "node:https";
-import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 
 export interface Component {
@@ -140,54 +139,6 @@ export function logTail(c: Component, lines = 25): string {
     return readFileSync(c.logPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
-  }
-}
-
-function listenOn(port: number): Promise<Server | undefined> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(undefined));
-    s.listen(port, "127.0.0.1", () => resolve(s));
-  });
-}
-
-/** The kernel's ephemeral port range; outgoing connections take their local ports from it. */
-function ephemeralRange(): [number, number] {
-  try {
-    const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-    if (lo !== undefined && hi !== undefined && lo > 0 && hi >= lo) return [lo, hi];
-  } catch {
-    // Not Linux.
-  }
-  return [32768, 60999];
-}
-
-/**
- * Picks `count` distinct free TCP ports on 127.0.0.1 below the ephemeral range: the components bind them seconds
- * later, and a port from the ephemeral range may meanwhile become the local end of some outgoing connection (the
- * control plane opens many), which makes the later bind fail with "address already in use".
- */
-export async function freePorts(count: number): Promise<number[]> {
-  const [ephemeralLow] = ephemeralRange();
-  const low = 10_000;
-  const high = ephemeralLow - 1;
-  const servers: Server[] = [];
-  try {
-    const ports = new Set<number>();
-    for (let attempt = 0; ports.size < count && attempt < count * 50; attempt++) {
-      // Port 0 (any) only if the range below the ephemeral ports is implausibly small.
-      const port = high > low + count * 10 ? low + Math.floor(Math.random() * (high - low)) : 0;
-      if (ports.has(port)) continue;
-      const s = await listenOn(port);
-      if (s === undefined) continue;
-      servers.push(s);
-      const addr = s.address();
-      if (addr !== null && typeof addr !== "string") ports.add(addr.port);
-    }
-    if (ports.size < count) throw new Error(`testbed: found only ${ports.size} of ${count} free TCP ports`);
-    return [...ports];
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
 }
 
