@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "test/testbed/go/**", "coverage/**"] },
+  { ignores: ["node_modules/**", "dist/**", "testbed/go/**", "coverage/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -18,7 +18,8 @@ export default defineConfig({
         test: {
           name: "integration",
           sequence: { groupOrder: 1 },
-          include: ["test/integration/**/*.test.ts", "test/testbed/**/*.test.ts"],
+          // test/packaging builds, packs and installs the shipped artifacts (slow: npm installs from the registry).
+          include: ["test/integration/**/*.test.ts", "testbed/**/*.test.ts", "test/packaging/**/*.test.ts"],
           globalSetup: ["test/setup/global-setup.ts"],
           environment: "node",
           testTimeout: 120_000,

@@ -17,8 +17,10 @@ import { systemClock } from "../shared/clock.ts";
 import { createLogger } from "../shared/log.ts";
 import { runCleanup } from "../shared/cleanup/run.ts";
 import type { CleanupDeps, CleanupSummary } from "../shared/cleanup/types.ts";
-import { JOBS, JobStore } from "../shared/store/job-store.ts";
-import { MemoryCluster } from "../test/integration/cleanup-memory-cluster.ts";
+import { JOBS } from "../shared/store/job-store.ts";
+import { FirestoreDocs } from "../shared/store/firestore-docs.ts";
+import { createStores } from "../shared/stores.ts";
+import { MemoryCluster } from "../shared/cluster/memory-cluster.ts";
 import { startBenchEnv } from "./lib.ts";
 
 const DAY = 86_400_000;
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
       const cluster = new MemoryCluster();
       await seed(db, cluster, history);
       const deps: CleanupDeps = {
-        store: new JobStore(db, { clock: systemClock }),
+        ...createStores(new FirestoreDocs(db), { clock: systemClock }),
         cluster,
         clock: systemClock,
         log: quiet,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulators } from "../scripts/lib/emulators.ts";
-import { startTestbed } from "../test/testbed/cluster.ts";
+import { startTestbed } from "../testbed/cluster.ts";
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;

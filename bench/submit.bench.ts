@@ -17,10 +17,11 @@ import * as functions from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { PubSub } from "@google-cloud/pubsub";
 import { Firestore } from "@google-cloud/firestore";
-import { seedHistory } from "../test/fakes/history.ts";
+import { seedHistory } from "../scripts/lib/seed-history.ts";
 import type { AddressInfo } from "node:net";
 import { KubeCluster } from "../shared/cluster/kube.ts";
-import { JobStore } from "../shared/store/job-store.ts";
+import { FirestoreDocs } from "../shared/store/firestore-docs.ts";
+import { createStores } from "../shared/stores.ts";
 import { RecordingBus } from "../shared/bus/event-bus.ts";
 import { createLogger } from "../shared/log.ts";
 import { loadRuntimeConfig } from "../shared/runtime-config.ts";
@@ -41,14 +42,18 @@ async function main() {
     const cluster = KubeCluster.fromFile(env.kubeconfigPath!);
     await cluster.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
     const config = { ...loadRuntimeConfig({}), namespacePolicy: { "*": [NAMESPACE] } };
-    const deps = (projectId: string): SyncDeps => ({
-      store: new JobStore(new Firestore({ projectId }), { clock: systemClock }),
-      cluster,
-      bus: new RecordingBus(),
-      config,
-      clock: systemClock,
-      log: quiet,
-    });
+    const deps = (projectId: string): SyncDeps & { db: Firestore } => {
+      const db = new Firestore({ projectId });
+      return {
+        db,
+        store: createStores(new FirestoreDocs(db), { clock: systemClock }).store,
+        cluster,
+        bus: new RecordingBus(),
+        config,
+        clock: systemClock,
+        log: quiet,
+      };
+    };
     await benchSubmit(deps("bench-submit"));
     await benchSync(deps);
   } finally {
@@ -126,12 +131,12 @@ async function benchSubmit(deps: SyncDeps) {
   await new Promise((r) => server.close(r));
 }
 
-async function benchSync(deps: (projectId: string) => SyncDeps) {
+async function benchSync(deps: (projectId: string) => SyncDeps & { db: Firestore }) {
   console.log(`\n== syncJobs: Firestore cost against history size`);
   for (const finished of [1_000, 10_000]) {
     const d = deps(`bench-sync-${finished}`);
     const now = Date.now();
-    await seedHistory(d.store.db, finished, (i) => ({
+    await seedHistory(d.db, finished, (i) => ({
       id: `done-${i}`,
       at: new Date(now - (finished - i) * 1000).toISOString(),
       state: i % 5 === 0 ? "FAILED" : "SUCCEEDED",

@@ -2,7 +2,7 @@
 // stands in for Pulumi's LocalWorkspace: it keeps stacks and their outputs in
 // memory, and its `up` runs the inline program under Pulumi's mocks, so the
 // test sees the resources a real `pulumi up` would be asked to create.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -110,11 +110,11 @@ const okBuckets = (): BucketApi & { created: string[] } => {
   };
 };
 
-// A repo root with what `up` reads: package files, a built dist/, and the installed @pulumi packages.
+// A repo root with what `up` reads: a built functions artifact and the installed @pulumi packages.
 const root = mkdtempSync(join(tmpdir(), "kinetic-infra-"));
-mkdirSync(join(root, "dist"));
-cpSync(join(REPO_ROOT, "package.json"), join(root, "package.json"));
-cpSync(join(REPO_ROOT, "package-lock.json"), join(root, "package-lock.json"));
+mkdirSync(join(root, "dist/functions"), { recursive: true });
+writeFileSync(join(root, "dist/functions/package.json"), "{}");
+writeFileSync(join(root, "dist/functions/index.js"), "");
 symlinkSync(join(REPO_ROOT, "node_modules"), join(root, "node_modules"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -174,11 +174,13 @@ describe("kinetic up", () => {
     expect(automation.opened[0]?.secretsProvider).toMatch(/^gcpkms:/);
   });
 
-  it("asks for a build when dist/ is missing", async () => {
+  it("asks for a build when the functions artifact is missing", async () => {
     const bare = mkdtempSync(join(tmpdir(), "kinetic-nodist-"));
     const err = await up(target, {}, { ...deps, repoRoot: bare }).catch((e: unknown) => e);
     rmSync(bare, { recursive: true, force: true });
-    expect((err as Error).message).toMatch(/npm run build/);
+    expect((err as KineticError).code).toBe("failed-precondition");
+    expect((err as Error).message).toMatch(/dist\/functions.*npm run build:functions/);
+    expect(automation.opened).toEqual([]);
   });
 });
 

@@ -8,8 +8,6 @@
  * someone else added. Everything up to the Automation API call is plain code
  * behind two boundaries (AutomationApi, BucketApi) that tests replace.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { KineticError } from "../shared/errors.ts";
 import { regionOf } from "../shared/config/validators.ts";
@@ -21,6 +19,7 @@ import {
   type PoolInput,
   type PoolSpec,
 } from "./config.ts";
+import { assertFunctionArtifact, pluginVersions } from "./artifact.ts";
 import { deploy } from "./index.ts";
 import { PULUMI_PROJECT, stackName, stateBackendUrl } from "./naming.ts";
 import { ensureStateBucket, gcsBucketApi, type BucketApi } from "./state.ts";
@@ -61,7 +60,7 @@ export interface AutomationApi {
 export interface InfraDeps {
   automation: AutomationApi;
   buckets: BucketApi;
-  /** Repository root: package.json, package-lock.json, dist/ and node_modules/@pulumi/* live here. */
+  /** The checkout or installed CLI package: dist/functions/ is here, the @pulumi packages here or above. */
   repoRoot: string;
   env: Record<string, string | undefined>;
   /** Progress lines (Pulumi's own output included). */
@@ -76,17 +75,6 @@ export interface ApplyOptions {
 
 /** What a stack remembers between runs: the config minus the target. */
 export type StoredSettings = Omit<InfraConfigInput, "project" | "zone" | "cluster">;
-
-const PLUGINS = ["gcp", "kubernetes"] as const;
-
-/** Resource plugins pinned to the npm packages' versions, so the SDK and plugin never skew. */
-export function pluginVersions(repoRoot: string): { name: string; version: string }[] {
-  return PLUGINS.map((name) => {
-    const file = join(repoRoot, "node_modules", "@pulumi", name, "package.json");
-    const { version } = JSON.parse(readFileSync(file, "utf8")) as { version: string };
-    return { name, version: `v${version}` };
-  });
-}
 
 function checkSecretsProvider(opts: ApplyOptions, env: InfraDeps["env"]): string | undefined {
   const provider = opts.secretsProvider ?? env.KINETIC_SECRETS_PROVIDER;
@@ -131,12 +119,7 @@ async function apply(
   deps: InfraDeps,
 ): Promise<{ config: InfraConfig; outputs?: Record<string, unknown>; changes?: Record<string, number> }> {
   const secretsProvider = checkSecretsProvider(opts, deps.env);
-  if (!existsSync(join(deps.repoRoot, "dist"))) {
-    throw new KineticError(
-      "failed-precondition",
-      "the functions deploy compiled code from dist/: run `npm run build` first",
-    );
-  }
+  assertFunctionArtifact(deps.repoRoot);
   const region = regionOf(target.zone);
   const bucket = await ensureStateBucket(deps.buckets, target.project, region, (m) => deps.log(`warning: ${m}`));
   if (bucket === "created") deps.log(`created state bucket ${stateBackendUrl(target.project)}`);

@@ -6,7 +6,8 @@
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { CPU_POOL_NAME, type InfraConfig, type PoolSpec } from "./config.ts";
+import type { InfraConfig, PoolSpec } from "./config.ts";
+import { CPU_POOL_NAME } from "./config-fields.ts";
 import { poolShape } from "./pools.ts";
 
 export interface ClusterResources {

@@ -1,7 +1,7 @@
 // Config and pool validation: bad input names the field and the reason.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { FUNCTIONS } from "../functions/manifest.ts";
+import { FUNCTIONS } from "../functions/deploy.ts";
 import { KineticError } from "../shared/errors.ts";
 import { DEFAULT_VERSIONS, parseInfraConfig, parsePoolSpec } from "./config.ts";
 import { assertNotPrimitive } from "./iam.ts";
@@ -111,13 +111,13 @@ describe("pool shapes", () => {
   });
 });
 
-describe("naming and manifest checks", () => {
+describe("naming and deploy declaration checks", () => {
   it("names the state bucket and stack per project and cluster", () => {
     expect(stateBackendUrl("acme-ml")).toBe("gs://acme-ml-kinetic-state");
     expect(stackName("acme-ml", "train")).toBe("acme-ml-train");
   });
 
-  it("derives a valid service account id for every manifest function", () => {
+  it("derives a valid service account id for every declared function", () => {
     for (const f of FUNCTIONS) expect(runtimeAccountId(f)).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
     const long = { ...FUNCTIONS[0]!, source: "functions/a-very-long-function-folder-name/index.ts" };
     expect(() => runtimeAccountId(long)).toThrow(/longer than 30/);
@@ -143,7 +143,7 @@ describe("naming and manifest checks", () => {
   });
 
   it("pins the same Kueue and JobSet versions the Kubernetes testbed runs", () => {
-    const env = readFileSync(`${REPO_ROOT}/test/testbed/versions.env`, "utf8");
+    const env = readFileSync(`${REPO_ROOT}/testbed/versions.env`, "utf8");
     expect(env).toMatch(new RegExp(`^KUEUE_VERSION=${DEFAULT_VERSIONS.kueue.replace(/\./g, "\\.")}$`, "m"));
     expect(env).toMatch(new RegExp(`^JOBSET_VERSION=${DEFAULT_VERSIONS.jobset.replace(/\./g, "\\.")}$`, "m"));
   });

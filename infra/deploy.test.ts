@@ -1,14 +1,17 @@
 // The deployment under Pulumi's in-process mocks: what gets created, with
-// which settings and grants, derived from the manifest and the query list.
+// which settings and grants, derived from the deploy declaration and the query list.
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FUNCTIONS, TOPICS, TTL_POLICIES } from "../functions/manifest.ts";
+import { FUNCTIONS, TTL_POLICIES } from "../functions/deploy.ts";
+import { TOPICS } from "../shared/bus/topics.ts";
 import { QUERIES } from "../shared/store/queries.ts";
 import { REQUIRED_APIS } from "./apis.ts";
 import { parseInfraConfig, type InfraConfigInput } from "./config.ts";
 import { compositeIndexes } from "./firestore.ts";
 import { CLUSTER_LOOKUP_ROLE, NODE_ROLE } from "./iam.ts";
 import { functionSlug, runtimeAccountId } from "./naming.ts";
-import { PROJECT_NUMBER, byType, runDeploy, type Recorded } from "./test-support.ts";
+import { PROJECT_NUMBER, REPO_ROOT, byType, runDeploy, type Recorded } from "./test-support.ts";
 
 const T = {
   service: "gcp:projects/service:Service",
@@ -26,6 +29,7 @@ const T = {
   index: "gcp:firestore/index:Index",
   field: "gcp:firestore/field:Field",
   fn: "gcp:cloudfunctionsv2/function:Function",
+  sourceObject: "gcp:storage/bucketObject:BucketObject",
   cron: "gcp:cloudscheduler/job:Job",
   account: "gcp:serviceaccount/account:Account",
   release: "kubernetes:helm.sh/v3:Release",
@@ -140,7 +144,7 @@ describe("GKE", () => {
 });
 
 describe("Pub/Sub", () => {
-  it("creates every manifest topic with a dead-letter topic and a dead-letter subscription", () => {
+  it("creates every declared topic with a dead-letter topic and a dead-letter subscription", () => {
     const topicNames = of(T.topic).map((t) => t.inputs.name);
     const subs = of(T.subscription);
     for (const [key, name] of Object.entries(TOPICS)) {
@@ -154,7 +158,7 @@ describe("Pub/Sub", () => {
     }
   });
 
-  it("gives every delivery subscription a dead-letter policy and an exponential retry policy from the manifest", () => {
+  it("gives every delivery subscription a dead-letter policy and an exponential retry policy from the deploy declaration", () => {
     const deadLetterTopicIds = new Set(Object.keys(TOPICS).map((k) => `topic-${k}-dlq-id`));
     const delivery = of(T.subscription).filter((s) => !deadLetterTopicIds.has(s.inputs.topic));
     const pubsubFns = FUNCTIONS.filter((f) => f.trigger.kind === "pubsub");
@@ -216,7 +220,7 @@ describe("Firestore", () => {
     });
   });
 
-  it("creates the database and a TTL policy on every manifest TTL field", () => {
+  it("creates the database and a TTL policy on every declared TTL field", () => {
     expect(one(T.database, "firestore").inputs).toMatchObject({
       name: "(default)",
       type: "FIRESTORE_NATIVE",
@@ -233,7 +237,18 @@ describe("Firestore", () => {
 });
 
 describe("functions and triggers", () => {
-  it("deploys one gen2 function per manifest entry, running as its own service account", () => {
+  it("uploads the built functions artifact (dist/functions) for every function, not the repository's package files", async () => {
+    const objects = of(T.sourceObject);
+    expect(objects.map((o) => o.name).sort()).toEqual(FUNCTIONS.map((f) => `source-${functionSlug(f)}`).sort());
+    for (const o of objects) {
+      expect(o.inputs.source, o.name).toBeInstanceOf(pulumi.asset.FileArchive);
+      expect(await (o.inputs.source as pulumi.asset.FileArchive).path, o.name).toBe(
+        join(REPO_ROOT, "dist", "functions"),
+      );
+    }
+  });
+
+  it("deploys one gen2 function per declared function, running as its own service account", () => {
     const fns = of(T.fn);
     expect(fns).toHaveLength(FUNCTIONS.length);
     for (const spec of FUNCTIONS) {
@@ -250,7 +265,7 @@ describe("functions and triggers", () => {
     }
   });
 
-  it("schedules every cron with the manifest's schedule and an OIDC token for the scheduler account", () => {
+  it("schedules every cron with the declared schedule and an OIDC token for the scheduler account", () => {
     const scheduled = FUNCTIONS.filter((f) => f.trigger.kind === "schedule");
     const jobs = of(T.cron);
     expect(jobs).toHaveLength(scheduled.length);
@@ -299,7 +314,7 @@ describe("IAM", () => {
     expect(authoritative).toEqual([]);
   });
 
-  it("grants each runtime account exactly its manifest roles at project level", () => {
+  it("grants each runtime account exactly its declared roles at project level", () => {
     const projectGrants = of(T.projectIam);
     for (const spec of FUNCTIONS) {
       const roles = projectGrants

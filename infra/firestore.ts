@@ -1,11 +1,11 @@
 /**
  * Firestore: the (default) database, one composite index per query declared in
  * shared/store/queries.ts (derived, never hand-listed), and the TTL policies
- * from the manifest. The database is kept on `kinetic down` unless asked.
+ * from the deploy declaration. The database is kept on `kinetic down` unless asked.
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { TTL_POLICIES } from "../functions/manifest.ts";
+import { TTL_POLICIES } from "../functions/deploy.ts";
 import { QUERIES, type QueryDecl } from "../shared/store/queries.ts";
 import type { InfraConfig } from "./config.ts";
 

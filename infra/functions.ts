@@ -1,40 +1,26 @@
 /**
- * One Cloud Function (gen2) per manifest entry, each with its trigger:
+ * One Cloud Function (gen2) per deploy declaration entry, each with its trigger:
  * - pubsub: a push subscription we own (pubsub.ts) calls the function with an
  *   OIDC token; only the push invoker may invoke it.
  * - http: IAM-checked; invokers come from the config (allUsers only if the
- *   manifest marks it public).
+ *   declaration marks it public).
  * - schedule: a Cloud Scheduler job per cron with an OIDC token; only the
  *   scheduler account may invoke it.
- * Sources are the compiled tree (`npm run build` → dist/) with a package.json
- * whose `main` is the function's own module.
+ * Every function deploys the same artifact, dist/functions/ (built by
+ * `npm run build:functions`): one bundle registering all of them, and a
+ * package.json and lockfile listing only what that bundle imports. The entry
+ * point selects the function.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { FUNCTIONS, type FunctionSpec, type TopicKey } from "../functions/manifest.ts";
+import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
+import type { TopicKey } from "../shared/bus/topics.ts";
+import { functionArtifactDir } from "./artifact.ts";
 import type { InfraConfig } from "./config.ts";
 import { member, type Identities } from "./iam.ts";
 import { functionSlug } from "./naming.ts";
 import { createPushSubscription, type TopicSet } from "./pubsub.ts";
 import type { Registry } from "./registry.ts";
-
-/** "functions/submit-job/index.ts" → "dist/functions/submit-job/index.js" (tsconfig.build.json). */
-export function compiledEntry(spec: FunctionSpec): string {
-  return `dist/${spec.source.replace(/\.ts$/, ".js")}`;
-}
-
-/**
- * The package.json shipped with a function: the repo's own (the lockfile must
- * still match it) with `main` pointing at the function and the build scripts
- * neutralised, because the code arrives compiled.
- */
-export function functionPackageJson(rootPackageJson: Record<string, unknown>, spec: FunctionSpec): string {
-  const pkg: Record<string, unknown> = { ...rootPackageJson, main: compiledEntry(spec), scripts: { "gcp-build": "" } };
-  delete pkg.bin;
-  return JSON.stringify(pkg, null, 2);
-}
 
 /** A Cloud Scheduler job may run at most 30 minutes; the function's own timeout is the real bound. */
 export const attemptDeadline = (spec: FunctionSpec): string => `${Math.min(1800, Math.max(15, spec.timeoutSeconds))}s`;
@@ -46,7 +32,7 @@ export interface DeployedFunction {
 }
 
 export interface FunctionOptions {
-  /** Repository root: package.json, package-lock.json and dist/ are read from here at deploy time. */
+  /** The checkout or installed CLI package: its dist/functions/ is uploaded at deploy time. */
   repoRoot: string;
 }
 
@@ -58,10 +44,7 @@ export function createFunctions(
   opts: FunctionOptions,
   dependsOn: pulumi.Resource[],
 ): DeployedFunction[] {
-  const rootPackageJson = JSON.parse(readFileSync(join(opts.repoRoot, "package.json"), "utf8")) as Record<
-    string,
-    unknown
-  >;
+  const artifact = functionArtifactDir(opts.repoRoot);
   return FUNCTIONS.map((spec) => {
     const slug = functionSlug(spec);
     const runtimeSa = ids.runtime.get(spec.name);
@@ -69,11 +52,8 @@ export function createFunctions(
     const source = new gcp.storage.BucketObject(`source-${slug}`, {
       bucket: registry.sourceBucket.name,
       name: `${slug}.zip`,
-      source: new pulumi.asset.AssetArchive({
-        "package.json": new pulumi.asset.StringAsset(functionPackageJson(rootPackageJson, spec)),
-        "package-lock.json": new pulumi.asset.FileAsset(join(opts.repoRoot, "package-lock.json")),
-        dist: new pulumi.asset.FileArchive(join(opts.repoRoot, "dist")),
-      }),
+      // The folder's contents become the zip's root: package.json, package-lock.json, index.js.
+      source: new pulumi.asset.FileArchive(artifact),
     });
     const isHttp = spec.trigger.kind === "http";
     const fn = new gcp.cloudfunctionsv2.Function(
@@ -108,6 +88,8 @@ export function createFunctions(
           allTrafficOnLatestRevision: true,
           environmentVariables: {
             NODE_ENV: "production",
+            // Stack traces in the logs point at the TypeScript sources (the artifact ships index.js.map).
+            NODE_OPTIONS: "--enable-source-maps",
             KINETIC_PROJECT: cfg.project,
             KINETIC_ZONE: cfg.zone,
             KINETIC_CLUSTER: cfg.cluster,

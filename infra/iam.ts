@@ -1,6 +1,6 @@
 /**
  * Identities, least privilege: one runtime service account per function with
- * only the project roles the manifest lists (+ read access to find the cluster;
+ * only the project roles the deploy declaration lists (+ read access to find the cluster;
  * what it may do inside the cluster is Kubernetes RBAC, see kueue.ts), one
  * invoker for Pub/Sub push, one for Cloud Scheduler, and one for the nodes.
  * Resource-scoped grants (topics, functions, repository) sit next to the
@@ -8,7 +8,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { FUNCTIONS, type FunctionSpec } from "../functions/manifest.ts";
+import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
 import type { InfraConfig } from "./config.ts";
 import { functionSlug, runtimeAccountId } from "./naming.ts";
 

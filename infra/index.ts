@@ -6,7 +6,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { TOPICS } from "../functions/manifest.ts";
+import { TOPICS } from "../shared/bus/topics.ts";
 import { enableApis } from "./apis.ts";
 import { createCluster } from "./cluster.ts";
 import type { InfraConfig, PoolSpec } from "./config.ts";

@@ -12,8 +12,9 @@
 import type * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { FUNCTIONS } from "../functions/manifest.ts";
-import { CPU_POOL_NAME, type InfraConfig } from "./config.ts";
+import { FUNCTIONS } from "../functions/deploy.ts";
+import type { InfraConfig } from "./config.ts";
+import { CPU_POOL_NAME } from "./config-fields.ts";
 import type { Identities } from "./iam.ts";
 import { LABELS, poolCapacity, poolShape, type AcceleratorResource } from "./pools.ts";
 

@@ -7,7 +7,9 @@
  * pool (accelerators-and-scheduling.md §1); move them to shared/accelerators
  * when that catalog exposes machine types.
  */
-import type { GpuPoolSpec, PoolSpec, TpuPoolSpec } from "./config.ts";
+import type { GpuPoolSpec, TpuPoolSpec } from "./config-fields.ts";
+
+type PoolSpec = GpuPoolSpec | TpuPoolSpec;
 
 interface TpuFamily {
   /** Value of the cloud.google.com/gke-tpu-accelerator node label. */

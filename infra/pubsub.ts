@@ -1,12 +1,13 @@
 /**
- * Pub/Sub: every topic in the manifest gets a dead-letter topic with its own
+ * Pub/Sub: every topic in shared/bus/topics.ts gets a dead-letter topic with its own
  * pull subscription (messages sent to a topic without one are lost). Every
  * delivery subscription is a push subscription we own, so its retry policy
- * (exponential backoff) and dead-letter policy come from the manifest.
+ * (exponential backoff) and dead-letter policy come from the deploy declaration.
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { FUNCTIONS, TOPICS, type FunctionSpec, type TopicKey } from "../functions/manifest.ts";
+import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
+import { TOPICS, type TopicKey } from "../shared/bus/topics.ts";
 import type { InfraConfig } from "./config.ts";
 import { member, type Identities } from "./iam.ts";
 import { functionSlug } from "./naming.ts";
@@ -23,7 +24,7 @@ export const deadLetterTopicName = (topic: string): string => `${topic}-dlq`;
 export function checkPubsubTrigger(spec: FunctionSpec): void {
   if (spec.trigger.kind !== "pubsub") return;
   const t = spec.trigger;
-  const where = `manifest: function ${spec.name}`;
+  const where = `functions/deploy.ts: function ${spec.name}`;
   if (!Number.isInteger(t.maxDeliveryAttempts) || t.maxDeliveryAttempts < 5 || t.maxDeliveryAttempts > 100) {
     throw new Error(`${where}: maxDeliveryAttempts must be an integer in 5-100, got ${t.maxDeliveryAttempts}`);
   }
@@ -59,13 +60,13 @@ export function createTopics(cfg: InfraConfig, ids: Identities, dependsOn: pulum
     });
     sets.set(key, { topic, deadLetter, deadLetterSubscription });
   }
-  // Publishers: each function on exactly the topics the manifest says it publishes.
+  // Publishers: each function on exactly the topics the deploy declaration says it publishes.
   for (const spec of FUNCTIONS) {
     const sa = ids.runtime.get(spec.name);
     if (!sa) continue;
     for (const key of spec.publishes) {
       const set = sets.get(key);
-      if (!set) throw new Error(`manifest: function ${spec.name} publishes to unknown topic ${key}`);
+      if (!set) throw new Error(`functions/deploy.ts: function ${spec.name} publishes to unknown topic ${key}`);
       new gcp.pubsub.TopicIAMMember(`topic-${key}-publisher-${functionSlug(spec)}`, {
         project: cfg.project,
         topic: set.topic.name,
@@ -92,7 +93,7 @@ export function createPushSubscription(
   checkPubsubTrigger(spec);
   const t = spec.trigger;
   const set = topics.get(t.topic);
-  if (!set) throw new Error(`manifest: function ${spec.name} subscribes to unknown topic ${t.topic}`);
+  if (!set) throw new Error(`functions/deploy.ts: function ${spec.name} subscribes to unknown topic ${t.topic}`);
   const slug = functionSlug(spec);
   const subscription = new gcp.pubsub.Subscription(`sub-${slug}`, {
     project: cfg.project,

@@ -3,17 +3,17 @@
  * (Firestore, Pub/Sub, the cluster), built once from the environment.
  * Tests and `npm start` install their own with `setDeps`.
  */
-import { Firestore } from "@google-cloud/firestore";
 import { systemClock } from "./clock.ts";
 import { log } from "./log.ts";
 import { loadRuntimeConfig } from "./runtime-config.ts";
-import { JobStore } from "./store/job-store.ts";
+import { openFirestore } from "./store/firestore-docs.ts";
+import { createStores, type Stores } from "./stores.ts";
 import { PubSubBus } from "./bus/event-bus.ts";
 import { connectCluster } from "./cluster/connect.ts";
 import { authConfigFromEnv, createAuthenticator, type Authenticator } from "./security/auth.ts";
 import type { SyncDeps } from "./jobs/sync.ts";
 
-export interface Deps extends SyncDeps {
+export interface Deps extends SyncDeps, Stores {
   auth: Authenticator;
 }
 
@@ -34,9 +34,9 @@ export function setDeps(deps: Deps | undefined): void {
 async function buildFromEnv(): Promise<Deps> {
   const config = loadRuntimeConfig();
   const projectId = process.env.KINETIC_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT;
-  const db = new Firestore(projectId ? { projectId } : {});
+  const docs = openFirestore(projectId ? { projectId } : {});
   return {
-    store: new JobStore(db, { retentionDays: config.retentionDays }),
+    ...createStores(docs, { clock: systemClock, retentionDays: config.retentionDays }),
     cluster: await connectCluster(),
     bus: new PubSubBus(projectId ? { projectId } : {}),
     config,

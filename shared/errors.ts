@@ -85,11 +85,3 @@ export function isRetryable(err: unknown): boolean {
   // Unknown errors are treated as transient: a redelivery is cheaper than a lost job.
   return err instanceof KineticError ? err.retryable : true;
 }
-
-export function statusOf(code: ErrorCode): number {
-  return BEHAVIOUR[code].status;
-}
-
-export function assertNever(value: never, what = "value"): never {
-  throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);
-}

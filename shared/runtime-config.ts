@@ -5,13 +5,15 @@
  */
 import { z } from "zod";
 import { KineticError } from "./errors.ts";
+import { LabelSafeName } from "./schemas/job-spec-fields.ts";
 
 const seconds = (def: number) => z.coerce.number().int().positive().default(def);
 
 const RuntimeEnv = z.object({
   KINETIC_DEFAULT_TTL_SECONDS: seconds(7 * 86_400),
   KINETIC_OUTPUT_DIR_BASE: z.string().default("/tmp/kinetic-output"),
-  KINETIC_DEFAULT_QUEUE: z.string().optional(),
+  // Rendered into every job without a queue, unparsed: checked here like a spec's `queue`.
+  KINETIC_DEFAULT_QUEUE: z.union([z.literal(""), LabelSafeName]).optional(),
   /** JSON map principal → namespace patterns ("team-*"); "*" applies to any caller, "pubsub" to the job topic. */
   KINETIC_NAMESPACE_POLICY: z.string().default('{"*":["default"]}'),
   KINETIC_UNSCHEDULABLE_TIMEOUT_SECONDS: seconds(3_600),

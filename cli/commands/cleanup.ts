@@ -5,7 +5,7 @@
  * with a dry run what it would do, with the reason for every object.
  */
 import { Option, type Command } from "commander";
-import { AdminApiClient, type AdminItem, type RunSummaryResponse } from "../../shared/cleanup/admin-client.ts";
+import { AdminApiClient, type AdminItem, type RunSummaryResponse } from "../../shared/client/admin-client.ts";
 import { tokenProvider } from "../../shared/client/token.ts";
 import { requireSetting } from "../../shared/config/resolve.ts";
 import { invalid } from "../../shared/errors.ts";

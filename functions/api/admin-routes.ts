@@ -22,7 +22,7 @@ import { assertNamespaceAllowed } from "../../shared/jobs/namespace-policy.ts";
 import { dns1123LabelError } from "../../shared/schemas/k8s-names.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
-import { cleanupDeps } from "../cleanup-ttl/handler.ts";
+import { cleanupDeps } from "../../shared/cleanup/cleanup-deps.ts";
 import type { RouteGroup } from "./app.ts";
 
 const Namespace = z

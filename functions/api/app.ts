@@ -14,7 +14,7 @@ import { assertNamespaceAllowed, seesAllNamespaces } from "../../shared/jobs/nam
 import { isTerminal } from "../../shared/schemas/job-state.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
-import { sendError } from "./respond.ts";
+import { sendError } from "../http.ts";
 
 const ListQuery = z.object({
   state: z.enum(JOB_STATES).optional(),

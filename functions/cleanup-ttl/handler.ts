@@ -6,25 +6,10 @@
  */
 import type { Request, Response } from "express";
 import type { Deps } from "../../shared/deps.ts";
-import { ClusterReferenceReader } from "../../shared/cleanup/references.ts";
+import { cleanupDeps } from "../../shared/cleanup/cleanup-deps.ts";
 import { cleanupOptionsFor, parseCleanupRequest } from "../../shared/cleanup/request.ts";
 import { runCleanup } from "../../shared/cleanup/run.ts";
-import type { CleanupDeps } from "../../shared/cleanup/types.ts";
-import { sendError } from "../api/respond.ts";
-
-/** The cleanup view of the shared deps; pod-template references are read where the backend has templates. */
-export function cleanupDeps(deps: Deps): CleanupDeps {
-  return {
-    store: deps.store,
-    cluster: deps.cluster,
-    config: deps.config,
-    clock: deps.clock,
-    log: deps.log,
-    ...(deps.cluster.readWorkloads
-      ? { references: new ClusterReferenceReader({ readWorkloads: (ns) => deps.cluster.readWorkloads!(ns) }) }
-      : {}),
-  };
-}
+import { sendError } from "../http.ts";
 
 export function cleanupTtlHandler(getDeps: () => Promise<Deps>) {
   return async (req: Request, res: Response): Promise<void> => {

@@ -5,7 +5,7 @@
  */
 import { decodePubsubEvent, type CloudEventLike } from "../../shared/jobs/envelope.ts";
 import { submitJob, type JobDeps, type SubmitOutcome } from "../../shared/jobs/submit.ts";
-import { JOB_ID_PATTERN } from "../../shared/jobs/job-id.ts";
+import { isJobId } from "../../shared/schemas/job-id.ts";
 
 export async function handleJobMessage(deps: JobDeps, event: CloudEventLike): Promise<SubmitOutcome | undefined> {
   let message;
@@ -25,7 +25,7 @@ export async function handleJobMessage(deps: JobDeps, event: CloudEventLike): Pr
   }
   // The publisher may carry the job id as an attribute instead of in the body.
   const attrId = message.attributes.jobId;
-  if (attrId && JOB_ID_PATTERN.test(attrId) && isObject(spec) && spec.id === undefined) spec = { ...spec, id: attrId };
+  if (isJobId(attrId) && isObject(spec) && spec.id === undefined) spec = { ...spec, id: attrId };
   if (!isObject(spec) && parseError === undefined) {
     parseError = "the message body is JSON but not an object";
     spec = undefined;

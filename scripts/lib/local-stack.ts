@@ -1,7 +1,7 @@
 /**
  * The whole of Kinetic on 127.0.0.1, as `npm start` runs it: the Firestore
  * and Pub/Sub emulators, the topics and push subscriptions, every function of
- * functions/manifest.ts served by functions-framework (in this process, each
+ * functions/deploy.ts served by functions-framework (in this process, each
  * on its own port, sharing one set of Deps), the crons on a local interval,
  * and a cluster backend (the local process runtime, or a kubeconfig).
  *
@@ -16,17 +16,19 @@ import { pathToFileURL } from "node:url";
 import { Firestore } from "@google-cloud/firestore";
 import { PubSub } from "@google-cloud/pubsub";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
-import { FUNCTIONS, TOPICS, type FunctionSpec } from "../../functions/manifest.ts";
+import { FUNCTIONS, type FunctionSpec } from "../../functions/deploy.ts";
+import { TOPICS } from "../../shared/bus/topics.ts";
 import { PubSubBus } from "../../shared/bus/event-bus.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { KubeCluster } from "../../shared/cluster/kube.ts";
-import { LocalRuntime } from "../../shared/cluster/local-runtime.ts";
+import { LocalRuntime } from "./local-runtime.ts";
 import type { ClusterClient } from "../../shared/cluster/types.ts";
 import { setDeps, type Deps } from "../../shared/deps.ts";
 import type { Logger } from "../../shared/log.ts";
 import { loadRuntimeConfig } from "../../shared/runtime-config.ts";
 import { authConfigFromEnv, createAuthenticator } from "../../shared/security/auth.ts";
-import { JobStore } from "../../shared/store/job-store.ts";
+import { FirestoreDocs } from "../../shared/store/firestore-docs.ts";
+import { createStores } from "../../shared/stores.ts";
 import { startEmulators } from "./emulators.ts";
 import { freePort } from "./processes.ts";
 
@@ -109,7 +111,7 @@ export class LocalStack {
     });
     const fromEnv = authConfigFromEnv();
     this.deps = {
-      store: new JobStore(db, { retentionDays: config.retentionDays }),
+      ...createStores(new FirestoreDocs(db), { retentionDays: config.retentionDays }),
       cluster: this.cluster,
       bus,
       config,

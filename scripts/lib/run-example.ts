@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PubSub } from "@google-cloud/pubsub";
-import { TOPICS } from "../../functions/manifest.ts";
+import { TOPICS } from "../../shared/bus/topics.ts";
 
 export const EXAMPLE_DIR = "examples/train";
 

@@ -4,7 +4,7 @@
  */
 import { PubSub } from "@google-cloud/pubsub";
 import { z } from "zod";
-import { TOPICS, type TopicKey } from "../../functions/manifest.ts";
+import { TOPICS, type TopicKey } from "./topics.ts";
 import { JOB_STATES } from "../schemas/job-state.ts";
 
 export const JobFinishedEvent = z.object({

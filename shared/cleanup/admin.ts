@@ -5,13 +5,11 @@
  * utilities (clean, clean-all, delete-completed) are cleanup runs with
  * different options: see `ADMIN_RUNS`.
  */
-import { FieldValue } from "@google-cloud/firestore";
 import { JOB_ID_LABEL } from "../cluster/labels.ts";
 import type { ManagedObject, WorkloadRef } from "../cluster/types.ts";
 import { KineticError } from "../errors.ts";
 import { isTerminal, type JobState } from "../schemas/job-state.ts";
 import { sanitizeLabelValue } from "../schemas/k8s-names.ts";
-import { JOBS } from "../store/job-store.ts";
 import { resolveOptions, type RunContext } from "./context.ts";
 import { sweepStaleResources } from "./stale-resources.ts";
 import { RunReport, type CleanupCounts, type CleanupDeps, type CleanupItem, type CleanupOptions } from "./types.ts";
@@ -202,7 +200,7 @@ export async function deleteJob(
     items.push({ action: "already-gone", ...job.workload, jobId: id, reason: "no such object in the cluster" });
   }
   if (job?.cleanupPending && (!opts.kind || job.workload?.kind === opts.kind)) {
-    await deps.store.db.collection(JOBS).doc(id).update({ cleanupPending: false, cleanupDueAt: FieldValue.delete() });
+    await deps.store.clearCleanupPending(id);
   }
   deps.log.info("job workload deleted on request", { jobId: id, principal: opts.principal, items });
   return { jobId: id, state: job?.state ?? "NO_RECORD", items };

@@ -5,7 +5,7 @@
  */
 import { KineticError } from "../errors.ts";
 import type { JobDoc } from "../store/job-store.ts";
-import type { Lease } from "./lease.ts";
+import type { Lease } from "../store/lease-store.ts";
 import type { CleanupDeps, CleanupOptions, RunReport } from "./types.ts";
 
 export interface ResolvedOptions {

@@ -4,8 +4,7 @@
  * yet but will mount what its template names). The stale-resource finder
  * never deletes anything listed here.
  */
-import type { KubernetesObject } from "@kubernetes/client-node";
-import type { ClusterClient } from "../cluster/types.ts";
+import type { ClusterClient, RawWorkload } from "../cluster/types.ts";
 
 /** "Kind/namespace/name" → the workloads that use it ("Job/ns/name"). */
 export type References = Map<string, string[]>;
@@ -66,7 +65,9 @@ export function podSpecReferences(spec: PodSpecLike | undefined): Array<[string,
   return out;
 }
 
-type Workloadish = KubernetesObject & {
+// The parts of a Job or JobSet read here; the cluster client keeps the Kubernetes SDK types to itself.
+type Workloadish = Pick<RawWorkload, "kind" | "metadata"> & {
+  apiVersion?: string;
   spec?: {
     template?: { spec?: PodSpecLike };
     replicatedJobs?: Array<{ template?: { spec?: { template?: { spec?: PodSpecLike } } } }>;

@@ -6,11 +6,9 @@
  * to the log and to `cleanupRuns/{runId}` and free the lease.
  */
 import { randomBytes } from "node:crypto";
-import { Timestamp, type DocumentReference } from "@google-cloud/firestore";
 import { KineticError } from "../errors.ts";
-import { acquireLease } from "./lease.ts";
 import { LeaseLostError, errorMessage, resolveOptions, type RunContext } from "./context.ts";
-import { purgeExpiredRecords, RUNS } from "./retention.ts";
+import { purgeExpiredRecords } from "./retention.ts";
 import { sweepStaleResources } from "./stale-resources.ts";
 import { sweepClusterWorkloads, sweepDueRecords } from "./workloads.ts";
 import { RunReport, emptyCounts, type CleanupDeps, type CleanupOptions, type CleanupSummary } from "./types.ts";
@@ -40,11 +38,9 @@ export function manualRunId(now: Date): string {
 
 export async function runCleanup(deps: CleanupDeps, input: CleanupOptions = {}): Promise<CleanupSummary> {
   const options = resolveOptions(input);
-  const db = deps.store.db;
   const startedAt = deps.clock.now();
   const runId = input.runId ?? manualRunId(startedAt);
   const trigger = input.trigger ?? "manual";
-  const runRef = db.collection(RUNS).doc(runId);
   const publicOptions = {
     ...(options.namespace ? { namespace: options.namespace } : {}),
     dryRun: options.dryRun,
@@ -70,28 +66,24 @@ export async function runCleanup(deps: CleanupDeps, input: CleanupOptions = {}):
     ...(message ? { message } : {}),
   });
 
-  const taken = await acquireLease(db, LEASE_NAME, runId, {
-    clock: deps.clock,
-    ttlMs: input.leaseMs ?? DEFAULT_LEASE_MS,
-  });
+  const taken = await deps.leases.acquire(LEASE_NAME, runId, { ttlMs: input.leaseMs ?? DEFAULT_LEASE_MS });
   if (!taken.acquired) {
     const h = taken.holder;
     const result = summary(
       "skipped",
-      `another cleanup run (${h.runId}) holds the lease until ${h.expiresAt.toDate().toISOString()}`,
+      `another cleanup run (${h.runId}) holds the lease until ${h.expiresAt.toISOString()}`,
     );
     // A second delivery of the same tick must not overwrite the record of the run that is acting.
-    if (h.runId !== runId) await writeRecord(runRef, result, deps, { create: true });
+    if (h.runId !== runId) await deps.cleanupRuns.create(result);
     log.info("cleanup run skipped: another run is active", { holder: h.runId, status: "skipped" });
     return result;
   }
   const lease = taken.lease;
   try {
-    const previous = await runRef.get();
-    const prior = previous.data() as (CleanupSummary & { expireAt?: Timestamp }) | undefined;
+    const prior = await deps.cleanupRuns.get(runId);
     if (prior?.status === "completed") {
       // A retried delivery of a tick that already ran: report what that run did, do nothing again.
-      const { expireAt: _e, ...rest } = prior;
+      const rest = prior;
       log.info("cleanup run is a duplicate of a finished run", { status: "duplicate" });
       return {
         ...rest,
@@ -100,12 +92,14 @@ export async function runCleanup(deps: CleanupDeps, input: CleanupOptions = {}):
         counts: { ...emptyCounts(), ...rest.counts },
       };
     }
-    if (taken.tookOverFrom && taken.tookOverFrom !== runId)
-      await markInterrupted(db.collection(RUNS).doc(taken.tookOverFrom), runId);
-    await writeRecord(
-      runRef,
+    if (taken.tookOverFrom && taken.tookOverFrom !== runId) {
+      await deps.cleanupRuns.markInterrupted(
+        taken.tookOverFrom,
+        `stopped without finishing; run ${runId} took over and completes its work`,
+      );
+    }
+    await deps.cleanupRuns.put(
       summary("running", prior ? `resumed after run ${runId} stopped without finishing` : undefined),
-      deps,
     );
 
     // The lease transaction, the run record read and its two writes (release adds one more read and delete).
@@ -134,7 +128,7 @@ export async function runCleanup(deps: CleanupDeps, input: CleanupOptions = {}):
       final = summary(lost ? "interrupted" : "failed", errorMessage(err));
       log.error("cleanup run stopped early; the next run continues from where it stopped", { error: err });
     }
-    await writeRecord(runRef, final, deps);
+    await deps.cleanupRuns.put(final);
     logSummary(log, final);
     return final;
   } finally {
@@ -142,35 +136,6 @@ export async function runCleanup(deps: CleanupDeps, input: CleanupOptions = {}):
       .release()
       .catch((err: unknown) => log.warn("could not release the cleanup lease; it expires by itself", { error: err }));
   }
-}
-
-async function writeRecord(
-  ref: DocumentReference,
-  s: CleanupSummary,
-  deps: CleanupDeps,
-  opts: { create?: boolean } = {},
-): Promise<void> {
-  const expireAt = Timestamp.fromMillis(Date.parse(s.startedAt) + deps.config.retentionDays * 86_400_000);
-  const doc = { ...s, expireAt };
-  if (opts.create) {
-    await ref.create(doc).catch((err: unknown) => {
-      if ((err as { code?: number }).code !== 6 /* ALREADY_EXISTS */) throw err;
-    });
-  } else {
-    await ref.set(doc);
-  }
-}
-
-async function markInterrupted(ref: DocumentReference, byRunId: string): Promise<void> {
-  await ref.firestore.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (snap.exists && (snap.data() as { status?: string }).status === "running") {
-      tx.update(ref, {
-        status: "interrupted",
-        message: `stopped without finishing; run ${byRunId} took over and completes its work`,
-      });
-    }
-  });
 }
 
 function logSummary(log: CleanupDeps["log"], s: CleanupSummary): void {
@@ -182,7 +147,8 @@ function logSummary(log: CleanupDeps["log"], s: CleanupSummary): void {
     cost: s.cost,
     items: s.items.slice(0, LOGGED_ITEMS),
     itemsNotLogged: Math.max(0, s.items.length - LOGGED_ITEMS) + s.itemsTruncated,
-    ...(s.message ? { message: s.message } : {}),
+    // Not "message": a field of that name would replace the log entry's own message.
+    ...(s.message ? { detail: s.message } : {}),
   };
   if (s.status === "completed") log.info("cleanup run finished", fields);
   else log.warn(`cleanup run ${s.status}`, fields);

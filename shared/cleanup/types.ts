@@ -8,10 +8,14 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { RuntimeConfig } from "../runtime-config.ts";
 import type { JobStore } from "../store/job-store.ts";
+import type { LeaseStore } from "../store/lease-store.ts";
+import type { RunStore } from "../store/run-store.ts";
 import type { ReferenceReader } from "./references.ts";
 
 export interface CleanupDeps {
   store: JobStore;
+  leases: LeaseStore;
+  cleanupRuns: RunStore<CleanupSummary>;
   cluster: ClusterClient;
   config: Pick<RuntimeConfig, "defaultTtlSeconds" | "retentionDays">;
   clock: Clock;

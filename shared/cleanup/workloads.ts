@@ -14,13 +14,11 @@
  * Nothing without the kinetic.dev/managed-by label is ever deleted: pass 1
  * re-lists the object by label before deleting it.
  */
-import { FieldPath, FieldValue, type DocumentSnapshot, type Query } from "@google-cloud/firestore";
 import { JOB_ID_LABEL } from "../cluster/labels.ts";
 import type { ManagedObject, WorkloadRef } from "../cluster/types.ts";
 import { isTerminal } from "../schemas/job-state.ts";
 import { sanitizeLabelValue } from "../schemas/k8s-names.ts";
-import { JOBS, type JobDoc } from "../store/job-store.ts";
-import { QUERIES } from "../store/queries.ts";
+import type { JobDoc } from "../store/job-store.ts";
 import { checkpoint, errorMessage, forEachLimit, ttlSecondsOf, type RunContext } from "./context.ts";
 
 const CONCURRENCY = 8;
@@ -30,24 +28,20 @@ export const WORKLOAD_KINDS = ["Job", "JobSet"];
 /** Pass 1: records whose cleanup is due. */
 export async function sweepDueRecords(ctx: RunContext): Promise<void> {
   const { deps, options, report } = ctx;
-  const db = deps.store.db;
-  const decl = options.namespace ? QUERIES.finishedJobsDueForCleanupInNamespace : QUERIES.finishedJobsDueForCleanup;
-  let base: Query = db.collection(decl.collection).where("cleanupPending", "==", true);
-  if (options.namespace) base = base.where("namespace", "==", options.namespace);
-  // Jobs with forceCleanup are due at their finish time, whatever cleanupDueAt says; pass 2 covers those still in the cluster.
-  base = base
-    .where("cleanupDueAt", "<=", ctx.now.toISOString())
-    .orderBy("cleanupDueAt")
-    .orderBy(FieldPath.documentId());
-  let cursor: DocumentSnapshot | undefined;
+  let after: JobDoc | undefined;
   for (;;) {
-    const snap = await (cursor ? base.startAfter(cursor) : base).limit(options.pageSize).get();
-    report.cost.reads += Math.max(1, snap.size);
-    await forEachLimit(snap.docs, CONCURRENCY, async (doc) => {
-      const job = { ...(doc.data() as JobDoc), id: doc.id };
+    // Jobs with forceCleanup are due at their finish time, whatever cleanupDueAt says; pass 2 covers those still in the cluster.
+    const page = await deps.store.dueForCleanup({
+      now: ctx.now,
+      limit: options.pageSize,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...(after ? { startAfter: after } : {}),
+    });
+    report.cost.reads += Math.max(1, page.length);
+    await forEachLimit(page, CONCURRENCY, async (job) => {
       ctx.handledJobs.add(job.id);
       try {
-        await settleDueRecord(ctx, job, doc);
+        await settleDueRecord(ctx, job);
       } catch (err) {
         report.add({
           action: "error",
@@ -60,13 +54,13 @@ export async function sweepDueRecords(ctx: RunContext): Promise<void> {
         deps.log.warn("cleanup failed for job; the next run retries", { jobId: job.id, error: err });
       }
     });
-    if (snap.size < options.pageSize) break;
-    cursor = snap.docs.at(-1);
+    if (page.length < options.pageSize) break;
+    after = page.at(-1);
     await checkpoint(ctx);
   }
 }
 
-async function settleDueRecord(ctx: RunContext, job: JobDoc, doc: DocumentSnapshot): Promise<void> {
+async function settleDueRecord(ctx: RunContext, job: JobDoc): Promise<void> {
   const { deps, options, report } = ctx;
   if (!job.workload) {
     if (!options.dryRun) await clearPending(ctx, job.id);
@@ -85,9 +79,8 @@ async function settleDueRecord(ctx: RunContext, job: JobDoc, doc: DocumentSnapsh
       reason: `within its TTL (${ttl} s) until ${due.toISOString()}`,
     });
     if (!options.dryRun) {
-      await doc.ref
-        .update({ cleanupDueAt: due.toISOString() }, { lastUpdateTime: doc.updateTime! })
-        .catch(() => undefined);
+      await deps.store.rescheduleCleanup(job.id, due.toISOString());
+      report.cost.reads++;
       report.cost.writes++;
     }
     return;
@@ -243,29 +236,15 @@ async function deleteWorkload(ctx: RunContext, ref: WorkloadRef, jobId: string, 
 }
 
 async function clearPending(ctx: RunContext, jobId: string): Promise<void> {
-  try {
-    await ctx.deps.store.db
-      .collection(JOBS)
-      .doc(jobId)
-      .update({ cleanupPending: false, cleanupDueAt: FieldValue.delete() });
-    ctx.report.cost.writes++;
-  } catch (err) {
-    // The record was purged meanwhile: nothing left to mark.
-    if ((err as { code?: number }).code !== 5) throw err;
-  }
+  await ctx.deps.store.clearCleanupPending(jobId);
+  ctx.report.cost.writes++;
 }
 
-/** Reads job records by id, 100 per getAll (one billed read each). */
+/** Reads job records by id (one billed read each). */
 export async function readRecords(ctx: RunContext, ids: string[]): Promise<Map<string, JobDoc>> {
-  const db = ctx.deps.store.db;
   const unique = [...new Set(ids)];
-  const out = new Map<string, JobDoc>();
-  for (let i = 0; i < unique.length; i += 100) {
-    const refs = unique.slice(i, i + 100).map((id) => db.collection(JOBS).doc(id));
-    const snaps = await db.getAll(...refs);
-    ctx.report.cost.reads += snaps.length;
-    for (const s of snaps) if (s.exists) out.set(s.id, { ...(s.data() as JobDoc), id: s.id });
-  }
+  const out = await ctx.deps.store.getMany(unique);
+  ctx.report.cost.reads += unique.length;
   return out;
 }
 

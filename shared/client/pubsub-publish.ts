@@ -6,9 +6,9 @@
  * @google-cloud/pubsub honours PUBSUB_EMULATOR_HOST by itself.
  */
 import { PubSub } from "@google-cloud/pubsub";
-import { TOPICS } from "../../functions/manifest.ts";
+import { TOPICS } from "../bus/topics.ts";
 import { KineticError } from "../errors.ts";
-import { newJobId } from "./job-id.ts";
+import { newJobId } from "../schemas/job-id.ts";
 
 export interface PublishResult {
   messageId: string;

@@ -13,7 +13,7 @@ import type { ClusterClient } from "../cluster/types.ts";
 import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
 import { renderWorkload } from "../manifests/render.ts";
 import type { JobDoc, JobStore } from "../store/job-store.ts";
-import { deriveJobId, JOB_ID_PATTERN, newJobId } from "./job-id.ts";
+import { deriveJobId, JOB_ID_PATTERN, newJobId } from "../schemas/job-id.ts";
 import { assertNamespaceAllowed } from "./namespace-policy.ts";
 
 export interface JobDeps {

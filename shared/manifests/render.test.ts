@@ -242,8 +242,9 @@ describe("determinism and input checks", () => {
     expect(stamped.metadata.annotations?.["kinetic.dev/submitted-at"]).toBe("2026-01-01T00:00:00.000Z");
   });
 
-  it("re-validates a hand-built spec", () => {
+  it("refuses to render a label Kubernetes would reject (a hand-built spec that skipped parsing)", () => {
     const bad = { ...parseJobSpec({}), labels: { team: "-bad-" } };
     expect(() => renderWorkload("a", bad)).toThrow(KineticError);
+    expect(() => renderWorkload("a", bad)).toThrow(/rendered label team on .* is invalid/);
   });
 });

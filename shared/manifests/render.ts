@@ -20,15 +20,10 @@
 import type { Workload, WorkloadRef } from "../cluster/types.ts";
 import { KineticError } from "../errors.ts";
 import { resolveAccelerator, type ResolvedAccelerator } from "../accelerators/resolve.ts";
-import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
+import type { JobSpec } from "../schemas/job-spec.ts";
 import { labelValueError, qualifiedNameError, sanitizeLabelValue } from "../schemas/k8s-names.ts";
 import { workloadName } from "./names.ts";
-import {
-  JOB_ID_LABEL as LABEL_JOB_ID,
-  MANAGED_BY_LABEL as LABEL_MANAGED_BY,
-  ACCELERATOR_LABEL as LABEL_ACCELERATOR,
-  MANAGED_BY_VALUE,
-} from "../cluster/labels.ts";
+import { ACCELERATOR_LABEL, JOB_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../cluster/labels.ts";
 
 export { workloadName, WORKLOAD_NAME_MAX } from "./names.ts";
 
@@ -41,14 +36,6 @@ export interface RenderOptions {
   now?: Date;
 }
 
-// The ownership labels are defined once, beside the cluster client that selects on them.
-export {
-  JOB_ID_LABEL as LABEL_JOB_ID,
-  MANAGED_BY_LABEL as LABEL_MANAGED_BY,
-  ACCELERATOR_LABEL as LABEL_ACCELERATOR,
-  MANAGED_BY_VALUE,
-  MANAGED_SELECTOR,
-} from "../cluster/labels.ts";
 export const ANNOTATION_JOB_ID = "kinetic.dev/job-id";
 export const ANNOTATION_SUBMITTED_AT = "kinetic.dev/submitted-at";
 export const KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
@@ -230,11 +217,6 @@ function assertValidLabels(where: string, labels: Record<string, string>) {
 }
 
 /**
- * Render the workload for a job. The spec is re-parsed (parseJobSpec is
- * idempotent) so a hand-built or stored spec gets the same checks as a
- * submitted one.
- */
-/**
  * The Kubernetes TTL controller deletes a finished workload, pods and status
  * included. Below this floor it could do so before syncJobs has read the
  * outcome, and the job would be recorded as lost; cleanupTtl enforces
@@ -246,8 +228,13 @@ function nativeTtl(ttl: number | undefined): number | undefined {
   return ttl === undefined ? undefined : Math.max(ttl, MIN_NATIVE_TTL_SECONDS);
 }
 
-export function renderWorkload(jobId: string, input: JobSpec, opts: RenderOptions = {}): Workload {
-  const spec = parseJobSpec(input);
+/**
+ * Renders the workload for a job from its parsed spec (parseJobSpec's
+ * output: defaults applied, cross-field rules checked), so a submission is
+ * parsed once. The labels are still checked, as the last line of defence
+ * against a name Kubernetes would refuse.
+ */
+export function renderWorkload(jobId: string, spec: JobSpec, opts: RenderOptions = {}): Workload {
   const acc = resolveSpec(spec);
   const name = workloadName(jobId);
   const jobSet = needsJobSet(spec, acc);
@@ -258,9 +245,9 @@ export function renderWorkload(jobId: string, input: JobSpec, opts: RenderOption
   const jobIdLabel = sanitizeLabelValue(jobId);
   const podLabels = {
     ...sorted(spec.labels),
-    [LABEL_JOB_ID]: jobIdLabel,
-    [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
-    [LABEL_ACCELERATOR]: sanitizeLabelValue(acc.name),
+    [JOB_ID_LABEL]: jobIdLabel,
+    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+    [ACCELERATOR_LABEL]: sanitizeLabelValue(acc.name),
   };
   const objectLabels = {
     ...podLabels,

@@ -32,17 +32,6 @@ export function caseInsensitiveEnum<const T extends readonly [string, ...string[
   );
 }
 
-// Client-chosen job ids double as Firestore document ids and as the
-// kinetic.dev/job-id label, so they follow the label-value rule (which also
-// keeps '/', '.'/'..' and Firestore's reserved __x__ ids out).
-export const JOB_ID_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
-export const JobId = z
-  .string()
-  .regex(
-    JOB_ID_PATTERN,
-    "must be 1–63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
-  );
-
 export const Image = checkedString(imageReferenceError);
 export const ObjectName = checkedString(dns1123SubdomainError);
 export const Namespace = checkedString(dns1123LabelError);

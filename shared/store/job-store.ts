@@ -1,18 +1,22 @@
 /**
- * Firestore store for jobs/{jobId}. Creation is first-writer-wins (`create()`),
- * and every state change runs in a transaction that refuses to move a job
- * backwards, so duplicate, late or reordered messages are harmless.
+ * The job store: jobs/{jobId}. Creation is first-writer-wins, and every
+ * state change runs in a transaction that refuses to move a job backwards,
+ * so duplicate, late or reordered messages are harmless. `JobStore` is the
+ * port the domain uses; `DocJobStore` is its one implementation, over either
+ * document backend (Firestore in production, memory in unit tests).
  */
-import { FieldPath, Timestamp, type Firestore, type Query, type DocumentData } from "@google-cloud/firestore";
 import { systemClock, type Clock } from "../clock.ts";
 import { KineticError } from "../errors.ts";
 import { canTransition, isTerminal, type JobState } from "../schemas/job-state.ts";
 import type { JobEvent, JobRecord } from "../schemas/job-record.ts";
 import type { WorkloadRef } from "../cluster/types.ts";
-import { QUERIES, type QueryDecl } from "./queries.ts";
+import type { DocDb, StoreStats } from "./docs.ts";
+import { expiringRecords, type Expiring, type ExpiringRecords } from "./expiring.ts";
+import { fromDecl, QUERIES } from "./queries.ts";
+import { transitionRecord, type Transition, type TransitionResult as RecordResult } from "./state-record.ts";
 
 export const JOBS = "jobs";
-const MAX_EVENTS = 50;
+const JOB_MACHINE = { canTransition, isTerminal };
 
 /** The stored document: the public record plus bookkeeping fields. */
 export interface JobDoc extends JobRecord {
@@ -29,8 +33,8 @@ export interface JobDoc extends JobRecord {
   /** cleanupTtl bookkeeping: cluster objects still to delete, and when. */
   cleanupPending?: boolean;
   cleanupDueAt?: string;
-  /** Firestore TTL policy field: the record itself is deleted after this. */
-  expireAt?: Timestamp;
+  /** Retention: the record itself is deleted after this (Firestore TTL policy and the cleanup purge). */
+  expireAt?: Date;
 }
 
 export interface NewJob {
@@ -45,12 +49,7 @@ export interface NewJob {
   message?: string;
 }
 
-export interface TransitionInput {
-  to: JobState;
-  reason: string;
-  message?: string;
-  patch?: Partial<Omit<JobDoc, "id" | "state" | "events" | "createdAt">>;
-}
+export type TransitionInput = Transition<JobState, JobDoc>;
 
 export interface TransitionResult {
   applied: boolean;
@@ -64,139 +63,120 @@ export interface ListFilter {
   cursor?: string;
 }
 
+export type JobPatch = Partial<Omit<JobDoc, "id" | "state" | "events">>;
+
+/** The job store port. */
+export interface JobStore extends ExpiringRecords<JobDoc> {
+  readonly stats: StoreStats;
+  /** Creates the job unless one with this id exists; returns the stored job and whether this call created it. */
+  create(input: NewJob): Promise<{ created: boolean; job: JobDoc }>;
+  get(id: string): Promise<JobDoc | undefined>;
+  /** The existing jobs among `ids`, by id (one billed read per id). */
+  getMany(ids: string[]): Promise<Map<string, JobDoc>>;
+  /**
+   * Moves a job to `to` inside a transaction. A move that would go backwards,
+   * or leave a terminal state, is not applied (applied: false) and is not an
+   * error: it is what a late or duplicate message looks like.
+   */
+  transition(id: string, input: TransitionInput): Promise<TransitionResult>;
+  /** Updates bookkeeping fields that carry no state meaning (no event, no state check). */
+  patch(id: string, fields: JobPatch): Promise<void>;
+  /** Active jobs, least recently updated first: costs O(active), never O(history). */
+  listActive(options?: { limit?: number; startAfter?: JobDoc }): Promise<JobDoc[]>;
+  /** Newest first, filtered by state and/or namespace, with an opaque cursor. */
+  list(filter?: ListFilter): Promise<{ jobs: JobDoc[]; nextCursor?: string }>;
+  /** Finished jobs whose cluster objects are due for deletion at `now`: O(due), never O(history). */
+  dueForCleanup(options: { now: Date; namespace?: string; limit: number; startAfter?: JobDoc }): Promise<JobDoc[]>;
+  /** Moves a pending cleanup's due time (the TTL grew); false when the cleanup is no longer pending. */
+  rescheduleCleanup(id: string, dueAt: string): Promise<boolean>;
+  /** Marks the job's cluster objects as cleaned up; a record purged meanwhile is not an error. */
+  clearCleanupPending(id: string): Promise<void>;
+}
+
 export interface StoreOptions {
   clock?: Clock;
-  /** Days a finished record is kept before Firestore's TTL removes it. */
+  /** Days a finished record is kept before retention removes it. */
   retentionDays?: number;
 }
 
-/** Document reads and writes this store has made: the cost figures benchmarks and run logs report. */
-export interface StoreStats {
-  reads: number;
-  writes: number;
-}
-
-export class JobStore {
-  readonly db: Firestore;
-  readonly stats: StoreStats = { reads: 0, writes: 0 };
+export class DocJobStore implements JobStore {
+  private readonly db: DocDb;
   private readonly clock: Clock;
-  private readonly retentionDays: number;
+  private readonly retentionMs: number;
+  private readonly expiring: ExpiringRecords<JobDoc>;
 
-  constructor(db: Firestore, options: StoreOptions = {}) {
+  constructor(db: DocDb, options: StoreOptions = {}) {
     this.db = db;
     this.clock = options.clock ?? systemClock;
-    this.retentionDays = options.retentionDays ?? 30;
+    this.retentionMs = (options.retentionDays ?? 30) * 86_400_000;
+    this.expiring = expiringRecords<JobDoc>(db, JOBS);
   }
 
-  private ref(id: string) {
-    return this.db.collection(JOBS).doc(id);
+  get stats(): StoreStats {
+    return this.db.stats;
   }
 
-  /**
-   * Creates the job if no job with this id exists. Returns the stored job and
-   * whether this call created it (false = duplicate submission).
-   */
   async create(input: NewJob): Promise<{ created: boolean; job: JobDoc }> {
-    const now = this.clock.now().toISOString();
+    const now = this.clock.now();
+    const at = now.toISOString();
     const state = input.state ?? "QUEUED";
+    const terminal = isTerminal(state);
     const doc: JobDoc = {
       id: input.id,
       state,
       namespace: input.namespace,
       accelerator: input.accelerator,
       ...(input.image ? { image: input.image } : {}),
-      createdAt: now,
-      updatedAt: now,
+      createdAt: at,
+      updatedAt: at,
       ...(input.spec ? { spec: input.spec } : {}),
       ...(input.source ? { source: input.source } : {}),
       ...(input.reason ? { reason: input.reason } : {}),
       ...(input.message ? { message: input.message } : {}),
-      events: [
-        { at: now, state, reason: input.reason ?? "Accepted", ...(input.message ? { message: input.message } : {}) },
-      ],
-      active: !isTerminal(state),
-      ...(isTerminal(state) ? { finishedAt: now, expireAt: this.expiry(now) } : {}),
+      events: [{ at, state, reason: input.reason ?? "Accepted", ...(input.message ? { message: input.message } : {}) }],
+      active: !terminal,
+      ...(terminal ? { finishedAt: at, expireAt: new Date(now.getTime() + this.retentionMs) } : {}),
     };
-    try {
-      this.stats.writes++;
-      await this.ref(input.id).create(stripUndefined(doc));
-      return { created: true, job: doc };
-    } catch (err) {
-      if (grpcCode(err) !== 6 /* ALREADY_EXISTS */) throw err;
-      const existing = await this.get(input.id);
-      if (!existing) throw new KineticError("unavailable", `job ${input.id} vanished during create`, { cause: err });
-      return { created: false, job: existing };
-    }
+    if (await this.db.create(JOBS, input.id, { ...doc })) return { created: true, job: doc };
+    const existing = await this.get(input.id);
+    if (!existing) throw new KineticError("unavailable", `job ${input.id} vanished during create`);
+    return { created: false, job: existing };
   }
 
   async get(id: string): Promise<JobDoc | undefined> {
-    const snap = await this.ref(id).get();
-    this.stats.reads++;
-    return snap.exists ? fromDoc(snap.data()!) : undefined;
+    const snap = await this.db.get(JOBS, id);
+    return snap ? fromDoc(snap.data) : undefined;
   }
 
-  /**
-   * Moves a job to `to` inside a transaction. A move that would go backwards,
-   * or leave a terminal state, is not applied (applied: false) and is not an
-   * error: it is what a late or duplicate message looks like.
-   */
+  async getMany(ids: string[]): Promise<Map<string, JobDoc>> {
+    const snaps = await this.db.getAll(JOBS, [...new Set(ids)]);
+    return new Map(snaps.map((s) => [s.id, { ...fromDoc(s.data), id: s.id }]));
+  }
+
   async transition(id: string, input: TransitionInput): Promise<TransitionResult> {
-    return this.db.runTransaction(async (tx) => {
-      const snap = await tx.get(this.ref(id));
-      this.stats.reads++;
-      if (!snap.exists) throw new KineticError("not-found", `job ${id} not found`);
-      const job = fromDoc(snap.data()!);
-      if (!canTransition(job.state, input.to)) return { applied: false, job };
-      const sameState = job.state === input.to;
-      const changed =
-        !sameState ||
-        job.reason !== input.reason ||
-        (input.message !== undefined && job.message !== input.message) ||
-        (input.patch !== undefined &&
-          Object.entries(input.patch).some(([k, v]) => !sameValue(job[k as keyof JobDoc], v)));
-      if (!changed) return { applied: false, job };
-      const now = this.clock.now().toISOString();
-      const terminal = isTerminal(input.to);
-      const next: JobDoc = {
-        ...job,
-        ...input.patch,
-        state: input.to,
-        reason: input.reason,
-        ...(input.message !== undefined ? { message: input.message } : {}),
-        updatedAt: now,
-        ...(terminal
-          ? { finishedAt: job.finishedAt ?? input.patch?.finishedAt ?? now, expireAt: this.expiry(now) }
-          : {}),
-      };
-      // A detail refresh within one state (e.g. a new pending message) is not a history event.
-      if (!sameState) {
-        next.events = [
-          ...job.events,
-          { at: now, state: input.to, reason: input.reason, ...(input.message ? { message: input.message } : {}) },
-        ].slice(-MAX_EVENTS);
-      }
-      tx.set(this.ref(id), stripUndefined(next));
-      this.stats.writes++;
-      return { applied: true, job: next };
+    const r: RecordResult<JobDoc> = await transitionRecord(this.db, JOBS, id, input, {
+      machine: JOB_MACHINE,
+      clock: this.clock,
+      retentionMs: this.retentionMs,
+      noun: "job",
     });
+    return { applied: r.applied, job: r.record };
   }
 
-  /** Updates bookkeeping fields that carry no state meaning (no event, no state check). */
-  async patch(id: string, fields: Partial<Omit<JobDoc, "id" | "state" | "events">>): Promise<void> {
-    this.stats.writes++;
-    await this.ref(id).update(stripUndefined({ ...fields }) as DocumentData);
+  async patch(id: string, fields: JobPatch): Promise<void> {
+    if (!(await this.db.update(JOBS, id, { ...fields }))) throw new KineticError("not-found", `job ${id} not found`);
   }
 
-  /** Active jobs, least recently updated first: costs O(active), never O(history). */
   async listActive(options: { limit?: number; startAfter?: JobDoc } = {}): Promise<JobDoc[]> {
-    let q = this.ordered(QUERIES.activeJobsByUpdate, { active: true });
-    if (options.startAfter) q = q.startAfter(options.startAfter.updatedAt, options.startAfter.id);
-    const snap = await q.limit(options.limit ?? 200).get();
-    this.stats.reads += Math.max(1, snap.size); // an empty query still bills one read
-    return snap.docs.map((d) => fromDoc(d.data()));
+    const after = options.startAfter;
+    const spec = fromDecl(QUERIES.activeJobsByUpdate, {
+      equals: { active: true },
+      limit: options.limit ?? 200,
+      ...(after ? { startAfter: [after.updatedAt, after.id] } : {}),
+    });
+    return (await this.db.query(JOBS, spec)).map((s) => fromDoc(s.data));
   }
 
-  /** Newest first, filtered by state and/or namespace, with an opaque cursor. */
   async list(filter: ListFilter = {}): Promise<{ jobs: JobDoc[]; nextCursor?: string }> {
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
     const equals: Record<string, unknown> = {};
@@ -210,32 +190,53 @@ export class JobStore {
           : filter.state
             ? QUERIES.jobsByStateNewest
             : undefined;
-    let q: Query = decl
-      ? this.ordered(decl, equals)
-      : this.db.collection(JOBS).orderBy("createdAt", "desc").orderBy(FieldPath.documentId(), "desc");
-    if (filter.cursor) {
-      const c = decodeCursor(filter.cursor);
-      q = q.startAfter(c.createdAt, c.id);
-    }
-    const snap = await q.limit(limit + 1).get();
-    this.stats.reads += Math.max(1, snap.size);
-    const jobs = snap.docs.slice(0, limit).map((d) => fromDoc(d.data()));
+    const c = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    const startAfter = c ? { startAfter: [c.createdAt, c.id] } : {};
+    const spec = decl
+      ? fromDecl(decl, { equals, limit: limit + 1, ...startAfter })
+      : { orderBy: [{ field: "createdAt", dir: "desc" as const }], limit: limit + 1, ...startAfter };
+    const snaps = await this.db.query(JOBS, spec);
+    const jobs = snaps.slice(0, limit).map((s) => fromDoc(s.data));
     const last = jobs.at(-1);
-    return snap.docs.length > limit && last ? { jobs, nextCursor: encodeCursor(last) } : { jobs };
+    return snaps.length > limit && last ? { jobs, nextCursor: encodeCursor(last) } : { jobs };
   }
 
-  /** Builds a query from its declaration: equality filters, then the ordered fields, then the id. */
-  private ordered(decl: QueryDecl, equals: Record<string, unknown>): Query {
-    let q: Query = this.db.collection(decl.collection);
-    const orderFields = decl.fields.filter((f) => !(f.field in equals));
-    for (const f of decl.fields) if (f.field in equals) q = q.where(f.field, "==", equals[f.field]);
-    for (const f of orderFields) q = q.orderBy(f.field, f.order === "ASCENDING" ? "asc" : "desc");
-    const lastOrder = orderFields.at(-1)?.order === "DESCENDING" ? "desc" : "asc";
-    return q.orderBy(FieldPath.documentId(), lastOrder);
+  async dueForCleanup(options: {
+    now: Date;
+    namespace?: string;
+    limit: number;
+    startAfter?: JobDoc;
+  }): Promise<JobDoc[]> {
+    const decl = options.namespace ? QUERIES.finishedJobsDueForCleanupInNamespace : QUERIES.finishedJobsDueForCleanup;
+    const after = options.startAfter;
+    const spec = fromDecl(decl, {
+      equals: { cleanupPending: true, ...(options.namespace ? { namespace: options.namespace } : {}) },
+      range: { field: "cleanupDueAt", op: "<=", value: options.now.toISOString() },
+      limit: options.limit,
+      ...(after ? { startAfter: [after.cleanupDueAt, after.id] } : {}),
+    });
+    return (await this.db.query(JOBS, spec)).map((s) => ({ ...fromDoc(s.data), id: s.id }));
   }
 
-  private expiry(finishedIso: string): Timestamp {
-    return Timestamp.fromMillis(Date.parse(finishedIso) + this.retentionDays * 86_400_000);
+  rescheduleCleanup(id: string, dueAt: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const snap = await tx.get(JOBS, id);
+      if (snap?.data.cleanupPending !== true) return false;
+      tx.update(JOBS, id, { cleanupDueAt: dueAt });
+      return true;
+    });
+  }
+
+  async clearCleanupPending(id: string): Promise<void> {
+    await this.db.update(JOBS, id, { cleanupPending: false }, ["cleanupDueAt"]);
+  }
+
+  listExpired(now: Date, page: { limit: number; after?: Expiring<JobDoc> }): Promise<Array<Expiring<JobDoc>>> {
+    return this.expiring.listExpired(now, page);
+  }
+
+  deleteIfUnchanged(records: Array<Expiring<JobDoc>>) {
+    return this.expiring.deleteIfUnchanged(records);
   }
 }
 
@@ -260,7 +261,7 @@ export function workloadOf(job: JobDoc): WorkloadRef | undefined {
   return job.workload;
 }
 
-function fromDoc(data: DocumentData): JobDoc {
+function fromDoc(data: Record<string, unknown>): JobDoc {
   return { events: [], ...data } as unknown as JobDoc;
 }
 
@@ -278,17 +279,4 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
   throw new KineticError("invalid-argument", "cursor is not a cursor this API returned", {
     issues: [{ field: "cursor", message: "malformed pagination cursor" }],
   });
-}
-
-function grpcCode(err: unknown): number | undefined {
-  return typeof err === "object" && err !== null && "code" in err ? (err as { code: number }).code : undefined;
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Firestore rejects `undefined` values; drop them. */
-function stripUndefined<T extends object>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }

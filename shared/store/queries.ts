@@ -4,6 +4,7 @@
  * derives the composite indexes from the same list, so an index cannot be
  * forgotten: a new query is a new entry, and the infra test sees it.
  */
+import type { Filter, Order, QuerySpec } from "./docs.ts";
 
 export interface IndexedField {
   field: string;
@@ -79,3 +80,27 @@ export const QUERIES = {
 } as const satisfies Record<string, QueryDecl>;
 
 export type QueryName = keyof typeof QUERIES;
+
+/**
+ * A query from its declaration: equality filters on the declared fields
+ * named in `equals`, an optional range on one of the others, then the
+ * remaining fields as orderings (the id follows, in the last one's direction).
+ */
+export function fromDecl(
+  decl: QueryDecl,
+  options: { equals?: Record<string, unknown>; range?: Filter; startAfter?: unknown[]; limit: number },
+): QuerySpec {
+  const equals = options.equals ?? {};
+  const where: Filter[] = decl.fields
+    .filter((f) => f.field in equals)
+    .map((f) => ({
+      field: f.field,
+      op: "==" as const,
+      value: equals[f.field],
+    }));
+  if (options.range) where.push(options.range);
+  const orderBy: Order[] = decl.fields
+    .filter((f) => !(f.field in equals))
+    .map((f) => ({ field: f.field, dir: f.order === "ASCENDING" ? "asc" : "desc" }));
+  return { where, orderBy, limit: options.limit, ...(options.startAfter ? { startAfter: options.startAfter } : {}) };
+}

@@ -4,7 +4,7 @@ import request from "supertest";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { setDeps, type Deps } from "../../shared/deps.ts";
 import { createAuthenticator } from "../../shared/security/auth.ts";
-import { createTestNamespace, type TestNamespace } from "../testbed/index.ts";
+import { createTestNamespace, type TestNamespace } from "../../testbed/index.ts";
 import { testDeps, uniqueId } from "./support.ts";
 import "../../functions/api/index.ts";
 

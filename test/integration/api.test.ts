@@ -16,7 +16,7 @@ import {
   waitFor,
   TEST_ANNOTATIONS,
   type TestNamespace,
-} from "../testbed/index.ts";
+} from "../../testbed/index.ts";
 import { TEST_TOKEN, testDeps, uniqueId } from "./support.ts";
 import "../../functions/api/index.ts";
 

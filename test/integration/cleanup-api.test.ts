@@ -19,9 +19,9 @@ import { createContext } from "../../cli/context.ts";
 import type { Io } from "../../cli/output.ts";
 import { createApiApp } from "../../functions/api/app.ts";
 import { adminRoutes } from "../../functions/api/admin-routes.ts";
-import { RUNS } from "../../shared/cleanup/retention.ts";
+import { CLEANUP_RUNS as RUNS } from "../../shared/store/run-store.ts";
 import { setDeps, type Deps } from "../../shared/deps.ts";
-import { createTestNamespace, kubeConfigFromEnv, type TestNamespace } from "../testbed/index.ts";
+import { createTestNamespace, kubeConfigFromEnv, type TestNamespace } from "../../testbed/index.ts";
 import { Fixture, kineticLabels } from "./cleanup-support.ts";
 import { TEST_TOKEN, testDeps } from "./support.ts";
 import "../../functions/cleanup-ttl/index.ts";
@@ -37,7 +37,7 @@ let cron: ReturnType<typeof getTestServer>;
 beforeEach(async () => {
   ns = await createTestNamespace("cleanup-api");
   f = new Fixture(kc, ns.name);
-  deps = testDeps({ namespaces: [ns.name], clock: f.clock, store: f.store, cluster: f.cluster });
+  deps = testDeps({ namespaces: [ns.name], clock: f.clock, stores: f.stores, cluster: f.cluster });
   api = createApiApp(() => Promise.resolve(deps), [adminRoutes]);
   setDeps(deps);
   cron = getTestServer("cleanupTtl");
@@ -87,7 +87,7 @@ describe("cleanupTtl through functions-framework", () => {
     expect(first.body.items).toContainEqual(expect.objectContaining({ action: "would-delete", name: "old-creds" }));
     const retry = await request(cron).post("/").set(tick).send({ namespace: ns.name });
     expect(retry.body).toMatchObject({ runId: first.body.runId, status: "duplicate", counts: first.body.counts });
-    const record = await f.store.db.collection(RUNS).doc(first.body.runId).get();
+    const record = await f.db.collection(RUNS).doc(first.body.runId).get();
     expect(record.data()).toMatchObject({ status: "completed", trigger: "schedule (tester)" });
   });
 
@@ -125,7 +125,7 @@ describe("admin API", () => {
     expect(res.body.byKind.Pod).toBeGreaterThanOrEqual(2);
     // Diagnose changes nothing.
     expect(await f.jobExists("old")).toBe(true);
-    expect((await f.store.db.collection(RUNS).get()).size).toBe(0);
+    expect((await f.db.collection(RUNS).get()).size).toBe(0);
   });
 
   it("lists workloads, and deletes one job's workload (a running one becomes CANCELLED)", async () => {

@@ -4,31 +4,35 @@
  * retention are purged in batches, unfinished ones are kept, dry runs purge
  * nothing, and a run's reads do not grow with the number of old records.
  */
-import { seedHistory } from "../fakes/history.ts";
+import { seedHistory } from "../../scripts/lib/seed-history.ts";
 import { Timestamp, type Firestore } from "@google-cloud/firestore";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../shared/clock.ts";
-import { RUNS } from "../../shared/cleanup/retention.ts";
+import { CLEANUP_RUNS as RUNS } from "../../shared/store/run-store.ts";
 import { runCleanup } from "../../shared/cleanup/run.ts";
 import type { CleanupDeps } from "../../shared/cleanup/types.ts";
-import { JOBS, JobStore } from "../../shared/store/job-store.ts";
-import { MemoryCluster } from "./cleanup-memory-cluster.ts";
+import { JOBS, type JobStore } from "../../shared/store/job-store.ts";
+import { FirestoreDocs } from "../../shared/store/firestore-docs.ts";
+import { createStores } from "../../shared/stores.ts";
+import { MemoryCluster } from "../../shared/cluster/memory-cluster.ts";
 import { testFirestore, testLog } from "./support.ts";
 
 const DAY = 86_400_000;
 
 function setup() {
   const clock = new ManualClock("2026-03-01T00:00:00Z");
-  const store = new JobStore(testFirestore("cleanup-ret"), { clock, retentionDays: 30 });
+  const db = testFirestore("cleanup-ret");
+  const stores = createStores(new FirestoreDocs(db), { clock, retentionDays: 30 });
+  const store = stores.store;
   const cluster = new MemoryCluster();
   const deps: CleanupDeps = {
-    store,
+    ...stores,
     cluster,
     clock,
     log: testLog,
     config: { defaultTtlSeconds: 3600, retentionDays: 30 },
   };
-  return { clock, store, cluster, deps };
+  return { clock, db, store, cluster, deps };
 }
 
 async function finished(store: JobStore, id: string, extra: Record<string, unknown> = {}): Promise<void> {
@@ -43,14 +47,14 @@ async function ids(db: Firestore, collection = JOBS): Promise<string[]> {
 
 describe("record retention", () => {
   it("purges finished records past retention, keeps the rest, and a dry run purges nothing", async () => {
-    const { clock, store, deps } = setup();
+    const { clock, db, store, deps } = setup();
     for (let i = 0; i < 7; i++) await finished(store, `old-${i}`);
     // Past retention, but its cluster objects were never cleaned up: keep it so they are not lost track of.
     await finished(store, "old-pending", { cleanupPending: true, cleanupDueAt: "2099-01-01T00:00:00.000Z" });
     clock.advance(20 * DAY);
     await finished(store, "recent");
     await store.create({ id: "active", namespace: "ns", accelerator: "cpu" });
-    await store.db
+    await db
       .collection(RUNS)
       .doc("ancient-run")
       .set({ status: "completed", expireAt: Timestamp.fromMillis(clock.now().getTime() - DAY) });
@@ -58,7 +62,7 @@ describe("record retention", () => {
 
     const dry = await runCleanup(deps, { dryRun: true, pageSize: 3 });
     expect(dry.counts).toMatchObject({ wouldPurge: 8, purged: 0 });
-    expect((await ids(store.db)).length).toBe(10);
+    expect((await ids(db)).length).toBe(10);
 
     const real = await runCleanup(deps, { pageSize: 3 });
     expect(real.status).toBe("completed");
@@ -69,15 +73,15 @@ describe("record retention", () => {
       action: "kept",
       reason: expect.stringMatching(/cleanup is not finished/),
     });
-    expect(await ids(store.db)).toEqual(["active", "old-pending", "recent"]);
-    expect(await ids(store.db, RUNS)).not.toContain("ancient-run");
+    expect(await ids(db)).toEqual(["active", "old-pending", "recent"]);
+    expect(await ids(db, RUNS)).not.toContain("ancient-run");
   });
 
   it("a run's Firestore reads do not grow with history", async () => {
     const costs: number[] = [];
     for (const history of [0, 400]) {
-      const { clock, store, cluster, deps } = setup();
-      await seedHistory(store.db, history, (i) => {
+      const { clock, db, store, cluster, deps } = setup();
+      await seedHistory(db, history, (i) => {
         const at = new Date(clock.now().getTime() - (i % 20) * DAY).toISOString();
         return { id: `hist-${i}`, at, expireAtMs: Date.parse(at) + 30 * DAY };
       });

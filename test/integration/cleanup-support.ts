@@ -18,8 +18,10 @@ import { JOB_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../../shared/c
 import type { ClusterClient, WorkloadRef } from "../../shared/cluster/types.ts";
 import type { CleanupDeps } from "../../shared/cleanup/types.ts";
 import { ClusterReferenceReader } from "../../shared/cleanup/references.ts";
-import { JobStore } from "../../shared/store/job-store.ts";
-import { TEST_ANNOTATIONS, waitFor, waitForJobCondition, waitForPodsPhase } from "../testbed/index.ts";
+import type { JobStore } from "../../shared/store/job-store.ts";
+import { FirestoreDocs } from "../../shared/store/firestore-docs.ts";
+import { createStores, type Stores } from "../../shared/stores.ts";
+import { TEST_ANNOTATIONS, waitFor, waitForJobCondition, waitForPodsPhase } from "../../testbed/index.ts";
 import { testCluster, testFirestore, testLog } from "./support.ts";
 
 export const DEFAULT_TTL = 7 * 86_400;
@@ -82,6 +84,9 @@ export class Fixture {
   readonly core: CoreV1Api;
   readonly cluster = testCluster();
   readonly clock = new ManualClock(Date.now());
+  /** The emulator project's raw client, for assertions on stored documents. */
+  readonly db = testFirestore("cleanup");
+  readonly stores: Stores;
   readonly store: JobStore;
   readonly ns: string;
 
@@ -90,12 +95,13 @@ export class Fixture {
     this.ns = ns;
     this.batch = kc.makeApiClient(BatchV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
-    this.store = new JobStore(testFirestore("cleanup"), { clock: this.clock });
+    this.stores = createStores(new FirestoreDocs(this.db), { clock: this.clock });
+    this.store = this.stores.store;
   }
 
   deps(cluster: ClusterClient = this.cluster): CleanupDeps {
     return {
-      store: this.store,
+      ...this.stores,
       cluster,
       config: { defaultTtlSeconds: DEFAULT_TTL, retentionDays: 30 },
       clock: this.clock,

@@ -5,9 +5,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCleanup } from "../../shared/cleanup/run.ts";
-import { RUNS } from "../../shared/cleanup/retention.ts";
+import { CLEANUP_RUNS as RUNS } from "../../shared/store/run-store.ts";
 import type { CleanupSummary } from "../../shared/cleanup/types.ts";
-import { createTestNamespace, kubeConfigFromEnv, skipUnless, waitFor, type TestNamespace } from "../testbed/index.ts";
+import {
+  createTestNamespace,
+  kubeConfigFromEnv,
+  skipUnless,
+  waitFor,
+  type TestNamespace,
+} from "../../testbed/index.ts";
 import { DEFAULT_TTL, Fixture, instrumented, kineticLabels } from "./cleanup-support.ts";
 
 const kc = kubeConfigFromEnv();
@@ -63,7 +69,7 @@ describe("TTL sweep", () => {
     expect((await f.store.get("short"))?.cleanupPending).toBe(false);
 
     // The run left an audit record with the same summary.
-    const stored = (await f.store.db.collection(RUNS).doc(run.runId).get()).data() as CleanupSummary;
+    const stored = (await f.db.collection(RUNS).doc(run.runId).get()).data() as CleanupSummary;
     expect(stored).toMatchObject({ status: "completed", counts: { deleted: 2, kept: 1 } });
 
     // Once the long TTL has passed, the next run deletes it; the unlabelled Job still stands.
@@ -225,7 +231,7 @@ describe("safety under the cron", () => {
     expect(deleted).toEqual(ids);
     for (const id of ids) expect(counted.deletes.get(`Job/${ns.name}/${id}`)).toBe(1);
     // Both runs are on record, each with what it did.
-    const records = await f.store.db.collection(RUNS).get();
+    const records = await f.db.collection(RUNS).get();
     expect(records.docs.map((d) => d.data().status as string).sort()).toEqual(["completed", "skipped"]);
   });
 
@@ -280,7 +286,7 @@ describe("safety under the cron", () => {
     expect(names(next, "deleted")).toEqual(rest);
     for (const id of rest) await f.waitGone(id);
     for (const id of firstNames) expect(counted.deletes.has(`Job/${ns.name}/${id}`)).toBe(false);
-    const dead = (await f.store.db.collection(RUNS).doc("tick-dies").get()).data();
+    const dead = (await f.db.collection(RUNS).doc("tick-dies").get()).data();
     expect(dead).toMatchObject({ status: "interrupted" });
     expect(String(dead?.message)).toMatch(/tick-next took over/);
   });

@@ -12,7 +12,7 @@ import type { Server } from "node:http";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { setDeps, type Deps } from "../../shared/deps.ts";
 import { syncJobs } from "../../shared/jobs/sync.ts";
-import { TEST_ANNOTATIONS, createTestNamespace, type TestNamespace } from "../testbed/index.ts";
+import { TEST_ANNOTATIONS, createTestNamespace, type TestNamespace } from "../../testbed/index.ts";
 import { sandbox, type Sandbox } from "../unit/cli/helpers.ts";
 import { TEST_TOKEN, testDeps, uniqueId } from "./support.ts";
 import "../../functions/api/index.ts";

@@ -71,7 +71,7 @@ describe("jobs submit --via pubsub (Pub/Sub emulator)", () => {
       KINETIC_NAMESPACE: "ml",
     });
     expect(r.code, r.stderr).toBe(0);
-    const m = /^Published job (job-[a-z0-9-]+) to kinetic-jobs \(message (\S+)\)$/.exec(r.stdout.trim());
+    const m = /^Published job (j-[0-9a-f]{20}) to kinetic-jobs \(message (\S+)\)$/.exec(r.stdout.trim());
     expect(m, r.stdout).not.toBeNull();
     const msg = await pullOne();
     expect(msg.id).toBe(m![2]);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { connectGke } from "../../shared/cluster/connect.ts";
 import { FakeGkeApis } from "../fakes/gke-cluster-manager.ts";
-import { createTestNamespace } from "../testbed/index.ts";
+import { createTestNamespace } from "../../testbed/index.ts";
 
 const target = { project: "acme-ml", zone: "us-central1-a", cluster: "kinetic" };
 const name = "projects/acme-ml/locations/us-central1-a/clusters/kinetic";

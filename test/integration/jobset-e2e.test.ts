@@ -9,7 +9,7 @@ import {
   skipUnless,
   waitFor,
   type TestNamespace,
-} from "../testbed/index.ts";
+} from "../../testbed/index.ts";
 import { syncUntil, testDeps, uniqueId } from "./support.ts";
 
 describe.skipIf(skipUnless("jobset"))("multi-host TPU jobs", () => {

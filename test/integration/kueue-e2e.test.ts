@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { submitJob } from "../../shared/jobs/submit.ts";
-import { LOCAL_QUEUE, createTestNamespace, skipUnless, type TestNamespace } from "../testbed/index.ts";
+import { LOCAL_QUEUE, createTestNamespace, skipUnless, type TestNamespace } from "../../testbed/index.ts";
 import { syncUntil, testDeps, uniqueId } from "./support.ts";
 
 describe.skipIf(skipUnless("kueue"))("jobs through a Kueue LocalQueue", () => {

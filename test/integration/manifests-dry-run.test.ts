@@ -14,7 +14,7 @@ import {
   isStatus,
   kubeConfigFromEnv,
   type TestNamespace,
-} from "../testbed/index.ts";
+} from "../../testbed/index.ts";
 
 const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "../golden/manifests");
 const files = readdirSync(GOLDEN_DIR)

@@ -9,7 +9,7 @@ import { BatchV1Api } from "@kubernetes/client-node";
 import { setDeps, type Deps } from "../../shared/deps.ts";
 import { RecordingBus } from "../../shared/bus/event-bus.ts";
 import { workloadName } from "../../shared/manifests/render.ts";
-import { deriveJobId } from "../../shared/jobs/job-id.ts";
+import { deriveJobId } from "../../shared/schemas/job-id.ts";
 import { handleJobMessage } from "../../functions/submit-job/handler.ts";
 import {
   createTestNamespace,
@@ -17,7 +17,7 @@ import {
   waitFor,
   TEST_ANNOTATIONS,
   type TestNamespace,
-} from "../testbed/index.ts";
+} from "../../testbed/index.ts";
 import { servePushTarget, type PushTarget } from "./push-target.ts";
 import { jobInState, syncUntil, testDeps, uniqueId } from "./support.ts";
 import "../../functions/submit-job/index.ts";

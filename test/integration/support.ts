@@ -9,7 +9,8 @@ import type { ManualClock } from "../../shared/clock.ts";
 import { systemClock, type Clock } from "../../shared/clock.ts";
 import { createLogger } from "../../shared/log.ts";
 import { loadRuntimeConfig, type RuntimeConfig } from "../../shared/runtime-config.ts";
-import { JobStore } from "../../shared/store/job-store.ts";
+import { FirestoreDocs } from "../../shared/store/firestore-docs.ts";
+import { createStores, type Stores } from "../../shared/stores.ts";
 import { RecordingBus, type EventBus } from "../../shared/bus/event-bus.ts";
 import { KubeCluster } from "../../shared/cluster/kube.ts";
 import { createAuthenticator } from "../../shared/security/auth.ts";
@@ -17,7 +18,7 @@ import type { ClusterClient } from "../../shared/cluster/types.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { JobDoc } from "../../shared/store/job-store.ts";
 import { syncJobs } from "../../shared/jobs/sync.ts";
-import { waitFor } from "../testbed/index.ts";
+import { waitFor } from "../../testbed/index.ts";
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -27,6 +28,11 @@ export function testFirestore(prefix = "kt"): Firestore {
   if (!process.env.FIRESTORE_EMULATOR_HOST)
     throw new Error("FIRESTORE_EMULATOR_HOST is not set: run through the integration project");
   return new Firestore({ projectId: uniqueId(prefix) });
+}
+
+/** Every store on a Firestore emulator project of its own. */
+export function testStores(options: { clock?: Clock; retentionDays?: number; prefix?: string } = {}): Stores {
+  return createStores(new FirestoreDocs(testFirestore(options.prefix)), options);
 }
 
 export function testCluster(): KubeCluster {
@@ -48,7 +54,7 @@ export function testDeps(options: {
   bus?: EventBus;
   clock?: Clock | ManualClock;
   config?: Partial<RuntimeConfig>;
-  store?: JobStore;
+  stores?: Stores;
 }): Deps {
   const clock = options.clock ?? systemClock;
   const config = {
@@ -57,7 +63,7 @@ export function testDeps(options: {
     ...options.config,
   };
   return {
-    store: options.store ?? new JobStore(testFirestore(), { clock }),
+    ...(options.stores ?? testStores({ clock })),
     cluster: options.cluster ?? testCluster(),
     bus: options.bus ?? new RecordingBus(),
     config,

@@ -12,7 +12,7 @@ import { submitJob } from "../../shared/jobs/submit.ts";
 import { syncJobs } from "../../shared/jobs/sync.ts";
 import { workloadName } from "../../shared/manifests/render.ts";
 import type { ClusterClient } from "../../shared/cluster/types.ts";
-import { createTestNamespace, kubeConfigFromEnv, waitFor, type TestNamespace } from "../testbed/index.ts";
+import { createTestNamespace, kubeConfigFromEnv, waitFor, type TestNamespace } from "../../testbed/index.ts";
 import { testCluster, testDeps, uniqueId } from "./support.ts";
 
 let ns: TestNamespace;

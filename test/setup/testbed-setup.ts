@@ -1,7 +1,7 @@
 // Starts the Kubernetes testbed once per vitest run (called from the integration project's global setup) and
 // publishes it to test workers through the environment: KINETIC_TEST_KUBECONFIG and KINETIC_TEST_ADDONS.
-import { startTestbed } from "../testbed/cluster.ts";
-import { ADDONS_ENV, KUBECONFIG_ENV } from "../testbed/helpers.ts";
+import { startTestbed } from "../../testbed/cluster.ts";
+import { ADDONS_ENV, KUBECONFIG_ENV } from "../../testbed/helpers.ts";
 
 export async function setupTestbed(): Promise<() => Promise<void>> {
   const verbose = process.env.KINETIC_TESTBED_VERBOSE === "1";

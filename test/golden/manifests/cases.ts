@@ -1,6 +1,6 @@
 /**
  * The golden-manifest matrix: one job spec per shape Kinetic renders. The
- * unit test shared/manifests/golden.test.ts renders each into <name>.yaml
+ * unit test test/unit/golden-manifests.test.ts renders each into <name>.yaml
  * beside this file (UPDATE_GOLDEN=1 rewrites them); the integration test
  * test/integration/manifests-dry-run.test.ts sends every YAML to a real API
  * server as a server-side dry run.

@@ -1,0 +1,11 @@
+/**
+ * Pub/Sub topic names, declared once: the publishers here and in the client,
+ * the deploy declaration (functions/deploy.ts) and infra/ all read them.
+ */
+export const TOPICS = {
+  /** Job submissions (the job message). */
+  jobs: "kinetic-jobs",
+  /** Job lifecycle events: published when a job reaches a terminal state. */
+  jobEvents: "kinetic-job-events",
+} as const;
+export type TopicKey = keyof typeof TOPICS;

@@ -1,0 +1,170 @@
+/**
+ * submitJob on the in-memory store and the fake cluster: what the submitter
+ * ends up with (the record, its state and reason, the workload on the
+ * cluster) for good input, bad input, duplicates, concurrent deliveries and
+ * cluster faults before and after the create.
+ */
+import { describe, expect, it } from "vitest";
+import { KineticError } from "../errors.ts";
+import { memoryDeps } from "../testing.ts";
+import { submitJob, type SubmitRequest } from "./submit.ts";
+import { deriveJobId } from "../schemas/job-id.ts";
+
+const SPEC = { namespace: "ns", image: "python:3.12", command: ["python", "train.py"], accelerator: "nvidia-l4" };
+
+function message(spec: unknown, extra: Partial<SubmitRequest> = {}): SubmitRequest {
+  return { spec, principal: "pubsub", source: "pubsub:m1", key: "pubsub:m1", ...extra };
+}
+
+describe("submitJob", () => {
+  it("records the job, creates its workload and records SUBMITTED with the workload", async () => {
+    const deps = memoryDeps();
+    const out = await submitJob(deps, message({ ...SPEC, id: "train-1" }));
+    expect(out.status).toBe("created");
+    const job = (await deps.store.get("train-1"))!;
+    expect(job).toMatchObject({
+      state: "SUBMITTED",
+      reason: "Created",
+      namespace: "ns",
+      accelerator: "nvidia-l4",
+      workload: { kind: "Job", namespace: "ns" },
+      source: "pubsub:m1",
+    });
+    expect(job.events.map((e) => e.state)).toEqual(["QUEUED", "SUBMITTED"]);
+    expect(deps.cluster.objects.size).toBe(1);
+    const [workload] = deps.cluster.submitted.values();
+    expect(workload!.metadata.labels["kinetic.dev/job-id"]).toBe("train-1");
+  });
+
+  it("takes the id from the spec, else the message attribute, else one derived from the delivery key", async () => {
+    const deps = memoryDeps();
+    await submitJob(deps, message({ ...SPEC, id: "from-spec" }, { jobId: "from-attr" }));
+    await submitJob(deps, message(SPEC, { jobId: "from-attr" }));
+    await submitJob(deps, message(SPEC, { key: "pubsub:77" }));
+    expect(await deps.store.get("from-spec")).toBeDefined();
+    expect(await deps.store.get("from-attr")).toBeDefined();
+    expect(await deps.store.get(deriveJobId("pubsub:77"))).toBeDefined();
+  });
+
+  it("a redelivered message changes nothing: one record, one workload", async () => {
+    const deps = memoryDeps();
+    const first = await submitJob(deps, message(SPEC));
+    const again = await submitJob(deps, message(SPEC));
+    expect(first.status).toBe("created");
+    expect(again.status).toBe("duplicate");
+    expect(deps.cluster.submits).toBe(1);
+    expect(deps.cluster.objects.size).toBe(1);
+  });
+
+  it("ten concurrent deliveries of one message: one record, one workload, SUBMITTED once", async () => {
+    const deps = memoryDeps();
+    const outs = await Promise.all(Array.from({ length: 10 }, () => submitJob(deps, message(SPEC))));
+    expect(outs.filter((o) => o.status === "created")).toHaveLength(1);
+    expect(deps.cluster.objects.size).toBe(1);
+    const job = (await deps.store.get(deriveJobId("pubsub:m1")))!;
+    expect(job.state).toBe("SUBMITTED");
+    expect(job.events.filter((e) => e.state === "SUBMITTED")).toHaveLength(1);
+  });
+
+  it("retries a transient cluster fault inside the delivery", async () => {
+    const deps = memoryDeps();
+    deps.cluster.failNext("submit", new KineticError("cluster-unavailable", "connection reset"));
+    const out = await submitJob(deps, message({ ...SPEC, id: "flaky" }));
+    expect(out.status).toBe("created");
+    expect((await deps.store.get("flaky"))?.state).toBe("SUBMITTED");
+    expect(deps.cluster.submits).toBe(2);
+  });
+
+  it("when the cluster stays down it throws (so the transport redelivers) and the job waits QUEUED; the redelivery finishes it", async () => {
+    const deps = memoryDeps();
+    for (let i = 0; i < 3; i++) deps.cluster.failNext("submit", new KineticError("cluster-unavailable", "down"));
+    await expect(submitJob(deps, message({ ...SPEC, id: "later" }))).rejects.toMatchObject({
+      code: "cluster-unavailable",
+    });
+    expect((await deps.store.get("later"))?.state).toBe("QUEUED");
+    const redelivered = await submitJob(deps, message({ ...SPEC, id: "later" }));
+    expect(redelivered.status).toBe("duplicate");
+    expect((await deps.store.get("later"))?.state).toBe("SUBMITTED");
+    expect(deps.cluster.objects.size).toBe(1);
+  });
+
+  it("a create that took effect although the client saw an error is recognised by its 409 (AlreadyExists)", async () => {
+    const deps = memoryDeps();
+    deps.cluster.failNext("submit", new KineticError("cluster-unavailable", "timeout after write"), { after: true });
+    await submitJob(deps, message({ ...SPEC, id: "ghost" }));
+    const job = (await deps.store.get("ghost"))!;
+    expect(job).toMatchObject({ state: "SUBMITTED", reason: "AlreadyExists" });
+    expect(deps.cluster.objects.size).toBe(1);
+  });
+
+  it("a permanent cluster rejection fails the job with the API server's message, and is not retried", async () => {
+    const deps = memoryDeps();
+    deps.cluster.failNext("submit", new KineticError("cluster-rejected", "admission webhook denied (HTTP 403)"));
+    const out = await submitJob(deps, message({ ...SPEC, id: "denied" }));
+    expect(out.status).toBe("created");
+    expect(await deps.store.get("denied")).toMatchObject({
+      state: "FAILED",
+      reason: "ClusterRejected",
+      message: "admission webhook denied (HTTP 403)",
+    });
+    expect(deps.cluster.submits).toBe(1);
+  });
+
+  it.each([
+    ["an invalid field", { ...SPEC, cpu: "lots" }, "InvalidSpec", "cpu"],
+    ["an unknown accelerator", { ...SPEC, accelerator: "tpu-v99" }, "UnknownAccelerator", "accelerator"],
+    ["a namespace the submitter may not use", { ...SPEC, namespace: "other" }, "NamespaceNotAllowed", "namespace"],
+  ])("records %s as REJECTED with the field named, and never touches the cluster", async (_, spec, reason, field) => {
+    const deps = memoryDeps();
+    const out = await submitJob(deps, message({ ...spec, id: "bad" }));
+    expect(out.status).toBe("rejected");
+    if (out.status !== "rejected") throw new Error("unreachable");
+    expect(out.error.retryable).toBe(false);
+    expect(out.error.issues.map((i) => i.field)).toContain(field);
+    const job = (await deps.store.get("bad"))!;
+    expect(job).toMatchObject({ state: "REJECTED", reason, active: false });
+    expect(job.message).toContain(field);
+    expect(deps.cluster.submits).toBe(0);
+  });
+
+  it("a message that is not JSON is recorded as REJECTED under its delivery key", async () => {
+    const deps = memoryDeps();
+    const out = await submitJob(deps, { ...message(undefined), parseError: "Unexpected token" });
+    expect(out.status).toBe("rejected");
+    expect(await deps.store.get(deriveJobId("pubsub:m1"))).toMatchObject({ state: "REJECTED", reason: "InvalidSpec" });
+  });
+
+  it("an HTTP call without id or key that is invalid stores nothing", async () => {
+    const deps = memoryDeps();
+    const out = await submitJob(deps, { spec: { cpu: "lots" }, principal: "tester", source: "http:tester" });
+    expect(out.status).toBe("rejected");
+    expect((await deps.store.list()).jobs).toHaveLength(0);
+  });
+
+  it("a message older than the age limit is rejected as Expired, not started late", async () => {
+    const deps = memoryDeps({ config: { submitMaxAgeSeconds: 60 } });
+    const publishedAt = new Date(deps.clock.now().getTime() - 120_000).toISOString();
+    await submitJob(deps, message({ ...SPEC, id: "stale" }, { publishedAt }));
+    expect(await deps.store.get("stale")).toMatchObject({ state: "REJECTED", reason: "Expired" });
+    expect(deps.cluster.submits).toBe(0);
+  });
+
+  it("jobs without a queue go to the operator's default queue, suspended for Kueue", async () => {
+    const deps = memoryDeps({ config: { defaultQueue: "kinetic" } });
+    await submitJob(deps, message({ ...SPEC, id: "queued" }));
+    const [workload] = deps.cluster.submitted.values();
+    expect(workload!.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("kinetic");
+    expect(workload!.spec.suspend).toBe(true);
+  });
+
+  it("a store fault that is transient propagates (nack), with nothing on the cluster", async () => {
+    const deps = memoryDeps();
+    const create = deps.store.create.bind(deps.store);
+    deps.store.create = async () => {
+      deps.store.create = create;
+      throw new KineticError("unavailable", "Firestore unavailable");
+    };
+    await expect(submitJob(deps, message(SPEC))).rejects.toMatchObject({ code: "unavailable" });
+    expect(deps.cluster.submits).toBe(0);
+  });
+});

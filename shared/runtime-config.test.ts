@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { KineticError } from "./errors.ts";
+import { loadRuntimeConfig } from "./runtime-config.ts";
+
+describe("loadRuntimeConfig", () => {
+  it("applies the defaults to an empty environment", () => {
+    const config = loadRuntimeConfig({});
+    expect(config.defaultTtlSeconds).toBe(7 * 86_400);
+    expect(config.defaultQueue).toBeUndefined();
+    expect(config.namespacePolicy).toEqual({ "*": ["default"] });
+  });
+
+  it("takes a default queue that is a valid queue name; empty means none", () => {
+    expect(loadRuntimeConfig({ KINETIC_DEFAULT_QUEUE: "team-a" }).defaultQueue).toBe("team-a");
+    expect(loadRuntimeConfig({ KINETIC_DEFAULT_QUEUE: "" }).defaultQueue).toBeUndefined();
+  });
+
+  it("fails at start, naming the variable, on a default queue Kubernetes would refuse", () => {
+    expect(() => loadRuntimeConfig({ KINETIC_DEFAULT_QUEUE: "Bad Queue" })).toThrow(KineticError);
+    expect(() => loadRuntimeConfig({ KINETIC_DEFAULT_QUEUE: "Bad Queue" })).toThrow(/KINETIC_DEFAULT_QUEUE/);
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * The job spec's fields as a user writes them: every field, its default and
+ * its limits. Each field's own checks are in job-spec-fields.ts; rules that
+ * span fields are in job-spec-rules.ts; parseJobSpec (job-spec.ts) applies
+ * both and the defaults.
+ */
+import { z } from "zod";
+import {
+  AbsolutePath,
+  Annotations,
+  ByteQuantity,
+  caseInsensitiveEnum,
+  CpuQuantity,
+  Env,
+  Image,
+  Labels,
+  LabelSafeName,
+  Namespace,
+  NodeSelector,
+  ObjectName,
+  OutputDir,
+  ReservationSpec,
+  Resources,
+  SecretName,
+  SecurityContext,
+  Tmpfs,
+  Toleration,
+} from "./job-spec-fields.ts";
+import { JobId } from "./job-id.ts";
+
+export const QOS_CLASSES = ["Guaranteed", "Burstable", "BestEffort"] as const;
+export type QosClass = (typeof QOS_CLASSES)[number];
+
+/** Defaults applied by parseJobSpec; documented here so the CLI and API docs can print them. */
+export const JOB_SPEC_DEFAULTS = {
+  accelerator: "cpu",
+  image: "python:3.12-slim",
+  cpu: "1",
+  memory: "4Gi",
+  namespace: "default",
+  workers: 1,
+  qos: "Burstable",
+  gpuVendor: "nvidia",
+  spot: false,
+  /** tmpfs mount path and size (half the memory request, as Metaflow does). */
+  tmpfsPath: "/kinetic_tmp",
+  tmpfsTempdir: true,
+} as const;
+
+/** Bounds: one pod per TPU host times workers; timeouts up to a year. */
+export const MAX_WORKERS = 1024;
+export const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
+const INT32_MAX = 2147483647;
+
+export const JobSpecInput = z.strictObject({
+  /** Client-chosen job id (idempotency); becomes the Firestore doc id and the kinetic.dev/job-id label. */
+  id: JobId.optional(),
+  /** Container image. Default python:3.12-slim. */
+  image: Image.optional(),
+  imagePullPolicy: caseInsensitiveEnum(["Always", "IfNotPresent", "Never"]).optional(),
+  /** Names of docker-registry Secrets in the namespace. */
+  imagePullSecrets: z.array(ObjectName).optional(),
+  serviceAccount: ObjectName.optional(),
+  command: z.array(z.string().min(1, "must not be empty")).min(1, "must not be empty").optional(),
+  args: z.array(z.string()).optional(),
+  env: Env.optional(),
+  /** Names of Kubernetes Secrets whose keys become env vars (envFrom). Names only, never values. */
+  secrets: z.array(SecretName).optional(),
+
+  /** "cpu" (default), "gpu[:N]", a GPU type ("nvidia-l4", "l4:4") or a TPU slice ("tpu-v6e-8", "v5e-16"). */
+  accelerator: z.string().min(1, "must not be empty").optional(),
+  /** GPUs per pod (simple form). Default 1 for GPU accelerators. */
+  gpus: z.number().int("must be a whole number").min(0).optional(),
+  /** Metaflow's name for gpus. */
+  gpu: z.number().int("must be a whole number").min(0).optional(),
+  gpuVendor: caseInsensitiveEnum(["nvidia", "amd"]).optional(),
+  /** Run on Spot VMs (node selector cloud.google.com/gke-spot=true). */
+  spot: z.boolean().optional(),
+  /** Consume a specific reservation: adds reservation node selectors only. */
+  reservation: ReservationSpec.optional(),
+
+  /** CPU request, cores ("500m", "2", 2). Default "1". */
+  cpu: CpuQuantity.optional(),
+  /** Memory request with a unit ("4Gi"). Default "4Gi". */
+  memory: ByteQuantity.optional(),
+  /** Ephemeral-storage request ("20Gi"). No default: none requested. */
+  disk: ByteQuantity.optional(),
+  /** Advanced form: raw requests/limits; excludes cpu/memory/disk/gpus. */
+  resources: Resources.optional(),
+  /** Guaranteed: limits = requests; Burstable (default): requests only; BestEffort: no cpu/memory requests. */
+  qos: caseInsensitiveEnum(QOS_CLASSES).optional(),
+
+  /** Identical replicas (each one pod, or one pod per host for multi-host TPU). Default 1. */
+  workers: z.number().int("must be a whole number").min(1).max(MAX_WORKERS).optional(),
+  /** Wall-clock limit from start (Job activeDeadlineSeconds; queue time does not count). */
+  timeoutSeconds: z.number().int("must be a whole number").min(1).max(MAX_TIMEOUT_SECONDS).optional(),
+  /** Delete the finished workload after this many seconds (default from the deployment). */
+  ttlSecondsAfterFinished: z.number().int("must be a whole number").min(0).max(INT32_MAX).optional(),
+  /** Delete the workload as soon as the job finishes, ignoring any TTL (Kaptain's forceCleanup). */
+  forceCleanup: z.boolean().optional(),
+  /** Kueue WorkloadPriorityClass (with queue) or pod PriorityClass (without). */
+  priority: LabelSafeName.optional(),
+  /** Kueue LocalQueue in the job's namespace; the workload is created suspended. */
+  queue: LabelSafeName.optional(),
+  namespace: Namespace.optional(),
+  nodeSelector: NodeSelector.optional(),
+  tolerations: z.array(Toleration).optional(),
+  labels: Labels.optional(),
+  annotations: Annotations.optional(),
+  /** {claimName: mountPath}. */
+  persistentVolumeClaims: z
+    .record(z.string(), AbsolutePath)
+    .superRefine((pvcs, ctx) => {
+      for (const claim of Object.keys(pvcs)) {
+        const reason = ObjectName.safeParse(claim).error?.issues[0]?.message;
+        if (reason) ctx.addIssue({ code: "custom", path: [claim], message: `claim name ${reason}` });
+      }
+    })
+    .optional(),
+  /** Size of the memory-backed /dev/shm ("2Gi"). */
+  sharedMemory: ByteQuantity.optional(),
+  tmpfs: Tmpfs.optional(),
+  /** Container port; also KINETIC_COORDINATOR_PORT. */
+  port: z.number().int("must be a whole number").min(1).max(65535).optional(),
+  /** GKE node pool name (node selector cloud.google.com/gke-nodepool). */
+  computePool: LabelSafeName.optional(),
+  securityContext: SecurityContext.optional(),
+  /** Output location; default <outputDirBase>/<jobId> from the deployment. */
+  outputDir: OutputDir.optional(),
+});
+export type JobSpecInput = z.input<typeof JobSpecInput>;
+/** The input after field checks, before cross-field rules and defaults. */
+export type RawJobSpec = z.output<typeof JobSpecInput>;

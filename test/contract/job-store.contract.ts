@@ -1,0 +1,187 @@
+/**
+ * The job store's contract, on both backends: idempotent create, monotonic
+ * transitions under concurrency, paging, and the cleanup and retention
+ * queries.
+ */
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../shared/clock.ts";
+import type { DocDb } from "../../shared/store/docs.ts";
+import { createStores } from "../../shared/stores.ts";
+
+export function jobStoreContract(backend: string, open: () => DocDb): void {
+  function newStore() {
+    const clock = new ManualClock("2026-03-01T00:00:00Z");
+    return { clock, store: createStores(open(), { clock, retentionDays: 30 }).store };
+  }
+
+  describe(`job store on ${backend}`, () => {
+    it("creates a job once; a second create returns the first", async () => {
+      const { store } = newStore();
+      const a = await store.create({ id: "job-a", namespace: "ns", accelerator: "nvidia-l4" });
+      const b = await store.create({ id: "job-a", namespace: "other", accelerator: "tpu-v6e-8" });
+      expect(a.created).toBe(true);
+      expect(b.created).toBe(false);
+      expect(b.job).toMatchObject({ id: "job-a", namespace: "ns", accelerator: "nvidia-l4", state: "QUEUED" });
+    });
+
+    it("concurrent creates of one id produce exactly one winner", async () => {
+      const { store } = newStore();
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => store.create({ id: "race", namespace: `ns${i}`, accelerator: "cpu" })),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const winner = results.find((r) => r.created)!.job.namespace;
+      for (const r of results) expect(r.job.namespace).toBe(winner);
+    });
+
+    it("moves forward with an event per state and refuses to move backwards", async () => {
+      const { store, clock } = newStore();
+      await store.create({ id: "j", namespace: "ns", accelerator: "cpu" });
+      clock.advance(1000);
+      expect((await store.transition("j", { to: "SUBMITTED", reason: "Created" })).applied).toBe(true);
+      clock.advance(1000);
+      expect((await store.transition("j", { to: "RUNNING", reason: "Running" })).applied).toBe(true);
+      // A late "pending" observation must not undo RUNNING.
+      const late = await store.transition("j", { to: "PENDING", reason: "Unschedulable" });
+      expect(late.applied).toBe(false);
+      expect(late.job.state).toBe("RUNNING");
+      clock.advance(1000);
+      await store.transition("j", { to: "SUCCEEDED", reason: "Completed" });
+      // Terminal states absorb: a duplicate failure report changes nothing.
+      expect((await store.transition("j", { to: "FAILED", reason: "Late" })).applied).toBe(false);
+      const job = (await store.get("j"))!;
+      expect(job.state).toBe("SUCCEEDED");
+      expect(job.events.map((e) => e.state)).toEqual(["QUEUED", "SUBMITTED", "RUNNING", "SUCCEEDED"]);
+      expect(job.finishedAt).toBe("2026-03-01T00:00:03.000Z");
+      expect(job.expireAt?.toISOString()).toBe("2026-03-31T00:00:03.000Z");
+    });
+
+    it("racing transitions to different terminal states: exactly one wins and history ends there", async () => {
+      const { store } = newStore();
+      await store.create({ id: "r", namespace: "ns", accelerator: "cpu" });
+      const moves = ["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "PENDING", "SUCCEEDED"] as const;
+      const results = await Promise.all(moves.map((to) => store.transition("r", { to, reason: `to-${to}` })));
+      const job = (await store.get("r"))!;
+      const terminalWins = results.filter(
+        (r) => r.applied && ["SUCCEEDED", "FAILED", "CANCELLED"].includes(r.job.state),
+      );
+      expect(terminalWins).toHaveLength(1);
+      expect(job.state).toBe(terminalWins[0]!.job.state);
+      expect(job.events.at(-1)?.state).toBe(job.state);
+      expect(job.events.filter((e) => ["SUCCEEDED", "FAILED", "CANCELLED"].includes(e.state))).toHaveLength(1);
+    });
+
+    it("does not record an event for a same-state refresh, but keeps the new message", async () => {
+      const { store } = newStore();
+      await store.create({ id: "p", namespace: "ns", accelerator: "cpu" });
+      await store.transition("p", { to: "PENDING", reason: "Unschedulable", message: "0/3 nodes" });
+      const r = await store.transition("p", { to: "PENDING", reason: "Unschedulable", message: "0/4 nodes" });
+      expect(r.applied).toBe(true);
+      expect(r.job.message).toBe("0/4 nodes");
+      expect(r.job.events.filter((e) => e.state === "PENDING")).toHaveLength(1);
+      expect(
+        (await store.transition("p", { to: "PENDING", reason: "Unschedulable", message: "0/4 nodes" })).applied,
+      ).toBe(false);
+    });
+
+    it("a transition of an unknown job is not-found; a patch of one too", async () => {
+      const { store } = newStore();
+      await expect(store.transition("ghost", { to: "RUNNING", reason: "x" })).rejects.toMatchObject({
+        code: "not-found",
+        message: "job ghost not found",
+      });
+      await expect(store.patch("ghost", { active: false })).rejects.toMatchObject({ code: "not-found" });
+    });
+
+    it("pages through a filtered list newest first with an opaque cursor", async () => {
+      const { store, clock } = newStore();
+      for (let i = 0; i < 7; i++) {
+        clock.advance(1000);
+        await store.create({ id: `l${i}`, namespace: i % 2 ? "odd" : "even", accelerator: "cpu" });
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ namespace: "even", limit: 2, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.jobs.map((j) => j.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(["l6", "l4", "l2", "l0"]);
+      expect((await store.list({ state: "QUEUED", limit: 100 })).jobs).toHaveLength(7);
+      expect((await store.list({ namespace: "odd", state: "QUEUED" })).jobs.map((j) => j.id)).toEqual([
+        "l5",
+        "l3",
+        "l1",
+      ]);
+      expect((await store.list({ limit: 3 })).jobs.map((j) => j.id)).toEqual(["l6", "l5", "l4"]);
+      await expect(store.list({ cursor: "garbage" })).rejects.toMatchObject({ code: "invalid-argument" });
+    });
+
+    it("lists only active jobs, least recently updated first, in pages", async () => {
+      const { store, clock } = newStore();
+      await store.create({ id: "done", namespace: "ns", accelerator: "cpu", state: "REJECTED", reason: "InvalidSpec" });
+      for (const id of ["a1", "a2", "a3"]) {
+        clock.advance(1000);
+        await store.create({ id, namespace: "ns", accelerator: "cpu" });
+      }
+      clock.advance(1000);
+      await store.transition("a1", { to: "SUBMITTED", reason: "Created" });
+      expect((await store.listActive()).map((j) => j.id)).toEqual(["a2", "a3", "a1"]);
+      const first = await store.listActive({ limit: 2 });
+      expect((await store.listActive({ limit: 2, startAfter: first.at(-1)! })).map((j) => j.id)).toEqual(["a1"]);
+      await store.patch("a2", { active: false });
+      expect((await store.listActive()).map((j) => j.id)).toEqual(["a3", "a1"]);
+    });
+
+    it("getMany returns the existing jobs by id", async () => {
+      const { store } = newStore();
+      await store.create({ id: "g1", namespace: "ns", accelerator: "cpu" });
+      await store.create({ id: "g2", namespace: "ns", accelerator: "cpu" });
+      const found = await store.getMany(["g1", "missing", "g2", "g1"]);
+      expect([...found.keys()].sort()).toEqual(["g1", "g2"]);
+      expect(found.get("g2")?.state).toBe("QUEUED");
+    });
+
+    it("finds finished jobs due for cleanup, by namespace and in pages; reschedules and clears them", async () => {
+      const { store } = newStore();
+      const due = async (id: string, namespace: string, dueAt: string) => {
+        await store.create({ id, namespace, accelerator: "cpu" });
+        await store.patch(id, { active: false, cleanupPending: true, cleanupDueAt: dueAt });
+      };
+      await due("d1", "a", "2026-03-01T01:00:00.000Z");
+      await due("d2", "b", "2026-03-01T02:00:00.000Z");
+      await due("d3", "a", "2026-03-01T03:00:00.000Z");
+      await due("later", "a", "2026-03-02T00:00:00.000Z");
+      const now = new Date("2026-03-01T12:00:00Z");
+      expect((await store.dueForCleanup({ now, limit: 10 })).map((j) => j.id)).toEqual(["d1", "d2", "d3"]);
+      expect((await store.dueForCleanup({ now, namespace: "a", limit: 10 })).map((j) => j.id)).toEqual(["d1", "d3"]);
+      const p1 = await store.dueForCleanup({ now, limit: 2 });
+      expect((await store.dueForCleanup({ now, limit: 2, startAfter: p1.at(-1)! })).map((j) => j.id)).toEqual(["d3"]);
+
+      expect(await store.rescheduleCleanup("d1", "2026-03-05T00:00:00.000Z")).toBe(true);
+      await store.clearCleanupPending("d2");
+      expect((await store.dueForCleanup({ now, limit: 10 })).map((j) => j.id)).toEqual(["d3"]);
+      expect((await store.get("d2"))?.cleanupDueAt).toBeUndefined();
+      // A cleared job is not rescheduled, and clearing a purged record is not an error.
+      expect(await store.rescheduleCleanup("d2", "2026-03-05T00:00:00.000Z")).toBe(false);
+      await store.clearCleanupPending("never-existed");
+    });
+
+    it("lists expired records and deletes only those unchanged since they were read", async () => {
+      const { store, clock } = newStore();
+      await store.create({ id: "x1", namespace: "ns", accelerator: "cpu", state: "REJECTED" });
+      await store.create({ id: "x2", namespace: "ns", accelerator: "cpu", state: "REJECTED" });
+      await store.create({ id: "live", namespace: "ns", accelerator: "cpu" });
+      clock.advance(31 * 86_400_000);
+      const expired = await store.listExpired(clock.now(), { limit: 10 });
+      expect(expired.map((e) => e.id)).toEqual(["x1", "x2"]);
+      expect(expired[0]!.record.state).toBe("REJECTED");
+      await store.patch("x2", { message: "touched" });
+      const outcomes = await store.deleteIfUnchanged(expired);
+      expect(outcomes.map((o) => o.outcome)).toEqual(["deleted", "changed"]);
+      expect(await store.get("x1")).toBeUndefined();
+      expect(await store.get("x2")).toBeDefined();
+      expect((await store.listExpired(clock.now(), { limit: 1, after: expired[0]! })).map((e) => e.id)).toEqual(["x2"]);
+    });
+  });
+}
