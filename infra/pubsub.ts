@@ -7,7 +7,7 @@
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
-import { TOPICS, type TopicKey } from "../shared/bus/topics.ts";
+import { TOPICS, deadLetterTopicName, type TopicKey } from "../shared/bus/topics.ts";
 import type { InfraConfig } from "./config.ts";
 import { member, type Identities } from "./iam.ts";
 import { functionSlug } from "./naming.ts";
@@ -17,8 +17,6 @@ export interface TopicSet {
   deadLetter: gcp.pubsub.Topic;
   deadLetterSubscription: gcp.pubsub.Subscription;
 }
-
-export const deadLetterTopicName = (topic: string): string => `${topic}-dlq`;
 
 /** Pub/Sub's limits: 5–100 attempts, backoff 0–600 s (serverless.md §1.3–1.4). */
 export function checkPubsubTrigger(spec: FunctionSpec): void {

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { createLogger } from "../shared/log.ts";
 import { lockDataDir } from "./lib/data-dir-lock.ts";
 import { LocalStack, REPO_ROOT, type ClusterChoice } from "./lib/local-stack.ts";
+import { createShutdown } from "./lib/shutdown.ts";
 import { runExample, type ExampleJob } from "./lib/run-example.ts";
 
 const USAGE = `Usage: npm start -- [--once] [--port N] [--data-dir DIR] [--cluster local|kubeconfig[:PATH]]
@@ -148,22 +149,18 @@ async function main(): Promise<number> {
     say,
   });
   const interrupted = new AbortController();
-  let exiting = false;
-  const shutdown = async (code: number) => {
-    if (exiting) return;
-    exiting = true;
-    say("Stopping Kinetic …");
-    await stack.stop();
-    release();
-    say("Stopped.");
-    process.exit(code);
-  };
+  // Bounded: a hanging request or client cannot hold Ctrl-C up (scripts/lib/shutdown.ts).
+  const stopper = createShutdown({
+    stop: () => stack.stop(),
+    release,
+    exit: (code) => process.exit(code),
+    say,
+    warn: (line) => console.error(line),
+  });
+  const shutdown = (code: number) => stopper.begin(code);
   const onSignal = (signal: string) => {
-    if (exiting) {
-      // A second Ctrl-C: the exit hook of processes.ts still kills the emulator groups.
-      console.error("Forced exit.");
-      process.exit(130);
-    }
+    // A second Ctrl-C: the exit hook of processes.ts still kills the emulator groups.
+    if (stopper.stopping) return stopper.force();
     interrupted.abort(new Error(`interrupted by ${signal}`));
     // Ctrl-C is how the server is meant to stop; during --once it means the run did not finish.
     void shutdown(args.once ? 130 : 0);
@@ -171,13 +168,13 @@ async function main(): Promise<number> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => onSignal(signal));
   // `npm start` runs this under `sh -c`; a SIGTERM sent to npm ends that shell but never reaches us.
   const parent = process.ppid;
-  setInterval(() => process.ppid !== parent && !exiting && onSignal("parent exit"), 1000).unref();
+  setInterval(() => process.ppid !== parent && !stopper.stopping && onSignal("parent exit"), 1000).unref();
 
   say(`Kinetic local mode — data folder ${show(dataDir)} (structured logs in ${show(logFile)})`);
   try {
     await stack.start();
   } catch (err) {
-    if (exiting) return 130;
+    if (stopper.stopping) return 130;
     console.error(`Kinetic failed to start: ${err instanceof Error ? err.message : String(err)}`);
     await shutdown(1);
     return 1;
@@ -202,7 +199,7 @@ async function main(): Promise<number> {
         signal: interrupted.signal,
       });
     } catch (err) {
-      if (exiting) return 130;
+      if (stopper.stopping) return 130;
       console.error(`The example job could not be followed: ${err instanceof Error ? err.message : String(err)}`);
       await shutdown(1);
       return 1;

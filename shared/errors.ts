@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   "already-exists",
   "failed-precondition",
   "resource-exhausted",
+  "payload-too-large",
+  "unsupported-media-type",
   "cluster-rejected",
   "cluster-unavailable",
   "unavailable",
@@ -38,6 +40,9 @@ const BEHAVIOUR = {
   "already-exists": { status: 409, retryable: false },
   "failed-precondition": { status: 409, retryable: false },
   "resource-exhausted": { status: 429, retryable: true },
+  // The same bytes are refused every time: never retried.
+  "payload-too-large": { status: 413, retryable: false },
+  "unsupported-media-type": { status: 415, retryable: false },
   "cluster-rejected": { status: 422, retryable: false },
   "cluster-unavailable": { status: 503, retryable: true },
   unavailable: { status: 503, retryable: true },
@@ -84,4 +89,16 @@ export function invalid(message: string, issues: FieldIssue[] = []): KineticErro
 export function isRetryable(err: unknown): boolean {
   // Unknown errors are treated as transient: a redelivery is cheaper than a lost job.
   return err instanceof KineticError ? err.retryable : true;
+}
+
+/** Longest message Kinetic stores or returns for one error: records must stay far below Firestore's 1 MiB. */
+export const MAX_MESSAGE_CHARS = 8192;
+
+/** `text` cut to `max` characters with a note saying how much was left out. */
+export function truncateText(text: string, max = MAX_MESSAGE_CHARS): string {
+  if (text.length <= max) return text;
+  const note = (left: number) => `… (truncated: ${left} more characters)`;
+  // The note's length depends on the count it prints; the count is at most text.length.
+  const keep = Math.max(0, max - note(text.length).length);
+  return text.slice(0, keep) + note(text.length - keep);
 }

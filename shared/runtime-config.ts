@@ -23,6 +23,8 @@ const RuntimeEnv = z.object({
   /** QUEUED jobs whose cluster create failed are retried by syncJobs after this long. */
   KINETIC_RESUBMIT_AFTER_SECONDS: seconds(60),
   KINETIC_RETENTION_DAYS: seconds(30),
+  /** Principals (emails, static token names) that run the crons: only they may name a schedule time. */
+  KINETIC_SCHEDULER_PRINCIPALS: z.string().default(""),
 });
 
 const NamespacePolicy = z.record(z.string(), z.array(z.string().min(1)));
@@ -38,6 +40,8 @@ export interface RuntimeConfig {
   submitMaxAgeSeconds: number;
   resubmitAfterSeconds: number;
   retentionDays: number;
+  /** Who may send X-CloudScheduler-ScheduleTime (Cloud Scheduler's service account). */
+  schedulers: string[];
 }
 
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -81,5 +85,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     submitMaxAgeSeconds: e.KINETIC_SUBMIT_MAX_AGE_SECONDS,
     resubmitAfterSeconds: e.KINETIC_RESUBMIT_AFTER_SECONDS,
     retentionDays: e.KINETIC_RETENTION_DAYS,
+    schedulers: e.KINETIC_SCHEDULER_PRINCIPALS.split(",")
+      .map((p) => p.trim())
+      .filter(Boolean),
   };
 }

@@ -20,6 +20,8 @@ export {
   waitForPodsPhase,
 } from "./helpers.ts";
 export type { AddonName, TestNamespace, WaitOptions } from "./helpers.ts";
+export { startFaultProxy } from "./fault-proxy.ts";
+export type { ActiveRule, Fault, FaultProxy, FaultProxyStats, FaultRule } from "./fault-proxy.ts";
 // rawCreate/createAll POST raw JSON: client-node's typed serializer drops CRD keys such as `default` and `x-kubernetes-*`.
 export { createAll, describeApiError, isStatus, loadYamlObjects, rawCreate } from "./kube-apply.ts";
 

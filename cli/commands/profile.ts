@@ -67,7 +67,9 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
 
   profile
     .command("create")
-    .description("Create a profile; missing fields come from KINETIC_* env vars, then prompts (on a terminal)")
+    .description(
+      'Create a profile; missing fields come from KINETIC_* env vars, then prompts (on a terminal); namespace defaults to "default"',
+    )
     .argument("[name]", "profile name")
     .option(`${SETTINGS.project.flag} <PROJECT>`, "Google Cloud project")
     .option(`${SETTINGS.zone.flag} <ZONE>`, "zone")
@@ -85,6 +87,9 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
         if (fromFlag) values[field] = checkField(field, fromFlag, `flag ${SETTINGS[field].flag}`);
         else if (ctx.env[envName]) values[field] = checkField(field, ctx.env[envName]!, `env ${envName}`);
       }
+      // Without a terminal the namespace falls back to Kubernetes' own "default", as every other setting
+      // resolves; project, zone and cluster name real infrastructure, so they are never guessed.
+      if (!values.namespace && !ctx.io.stdinIsTty) values.namespace = SETTINGS.namespace.default({});
       let name = nameArg === undefined ? undefined : checkName(nameArg);
       const missing = [...(name === undefined ? ["name"] : []), ...PROFILE_FIELDS.filter((f) => !values[f])];
       if (missing.length > 0) {

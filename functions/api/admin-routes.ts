@@ -1,6 +1,7 @@
 /**
  * Kaptain's utilities as API endpoints (mounted by createApiApp as a
- * RouteGroup). Every one is scoped to a namespace the caller may use, and
+ * RouteGroup). Every one is for operators (the namespace policy grants them
+ * "*") and scoped to one namespace, and
  * every bulk one is a cleanup run: it takes the cleanup lease, answers with
  * the run summary (what it deleted or would delete, and why) and leaves a
  * `cleanupRuns/{runId}` record.
@@ -18,7 +19,7 @@ import { KineticError } from "../../shared/errors.ts";
 import { ADMIN_RUNS, deleteJob, diagnose, listWorkloads } from "../../shared/cleanup/admin.ts";
 import { manualRunId, runCleanup } from "../../shared/cleanup/run.ts";
 import type { CleanupOptions } from "../../shared/cleanup/types.ts";
-import { assertNamespaceAllowed } from "../../shared/jobs/namespace-policy.ts";
+import { assertOperator } from "../../shared/jobs/namespace-policy.ts";
 import { dns1123LabelError } from "../../shared/schemas/k8s-names.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
@@ -54,7 +55,7 @@ function bulk(make: (namespace: string, force: boolean) => CleanupOptions) {
     const raw: unknown = req.body;
     const fromBody = typeof raw === "object" && raw !== null && !Array.isArray(raw) && !Buffer.isBuffer(raw) ? raw : {};
     const body = parse(BulkBody, { ...(req.query as object), ...fromBody }, "request");
-    assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, body.namespace);
+    assertOperator(deps.config.namespacePolicy, principal.id, req.path);
     return runCleanup(cleanupDeps(deps), {
       ...make(body.namespace, body.force === true),
       runId: manualRunId(deps.clock.now()),
@@ -69,7 +70,7 @@ export const adminRoutes: RouteGroup = (app, route) => {
     "/admin/diagnose",
     route(async (req, res, deps, principal) => {
       const { namespace } = parse(NamespaceQuery, req.query, "query");
-      assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, namespace);
+      assertOperator(deps.config.namespacePolicy, principal.id, "diagnose");
       res.json(await diagnose(cleanupDeps(deps), namespace));
     }),
   );
@@ -78,7 +79,7 @@ export const adminRoutes: RouteGroup = (app, route) => {
     "/admin/workloads",
     route(async (req, res, deps, principal) => {
       const { namespace } = parse(NamespaceQuery, req.query, "query");
-      assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, namespace);
+      assertOperator(deps.config.namespacePolicy, principal.id, "listing workloads");
       res.json({ namespace, workloads: await listWorkloads(cleanupDeps(deps), namespace) });
     }),
   );
@@ -86,11 +87,11 @@ export const adminRoutes: RouteGroup = (app, route) => {
   app.delete(
     "/admin/jobs/:id",
     route(async (req, res, deps, principal) => {
+      assertOperator(deps.config.namespacePolicy, principal.id, "deleting a job's workload");
       const q = parse(DeleteJobQuery, req.query, "query");
       const id = String(req.params.id);
       const job = await deps.store.get(id);
       const namespace = job?.namespace ?? q.namespace;
-      if (namespace) assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, namespace);
       res.json(
         await deleteJob(cleanupDeps(deps), id, {
           ...(q.kind ? { kind: q.kind } : {}),

@@ -1,7 +1,9 @@
 /**
  * The jobs API as an express router: POST /jobs, GET /jobs, GET /jobs/{id},
- * POST /jobs/{id}/cancel, GET /jobs/{id}/logs. Every route authenticates;
- * inputs are validated with zod and errors carry field-level issues.
+ * POST /jobs/{id}/cancel, GET /jobs/{id}/logs. Bodies are JSON of bounded
+ * size, refused before anything else (http-body.ts); every route
+ * authenticates; inputs are validated with zod and errors carry field-level
+ * issues.
  */
 import express, { type Request, type Response, type NextFunction } from "express";
 import { z } from "zod";
@@ -15,6 +17,7 @@ import { isTerminal } from "../../shared/schemas/job-state.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
 import { sendError } from "../http.ts";
+import { bodyErrors, bodyGuard, jsonBody, jsonObjectBody } from "../http-body.ts";
 
 const ListQuery = z.object({
   state: z.enum(JOB_STATES).optional(),
@@ -51,19 +54,14 @@ export type RouteGroup = (app: express.Express, route: Route) => void;
 export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] = []): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  // functions-framework parses the body already; standalone servers need a parser.
-  app.use(express.json({ limit: "1mb" }));
+  // Size and type first, before any work; functions-framework has parsed the body already, other servers need jsonBody.
+  app.use(bodyGuard(), jsonBody());
   const route = authenticated(getDeps);
 
   app.post(
     "/jobs",
     route(async (req, res, deps, principal) => {
-      const body: unknown = req.body;
-      if (typeof body !== "object" || body === null || Array.isArray(body)) {
-        throw new KineticError("invalid-argument", "the request body must be a JSON job spec object", {
-          issues: [{ field: "(body)", message: "expected a JSON object (Content-Type: application/json)" }],
-        });
-      }
+      const body = jsonObjectBody(req);
       const key = req.get("idempotency-key");
       const outcome = await submitJob(deps, {
         // Without an id or an Idempotency-Key, every POST is a new job.
@@ -155,21 +153,9 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: { code: "not-found", message: "no such route" } });
   });
-  // Malformed JSON bodies arrive here from the body parser.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = typeof err === "object" && err !== null && "status" in err ? Number(err.status) : 500;
-    if (status === 400) {
-      res.status(400).json({
-        error: {
-          code: "invalid-argument",
-          message: "the request body is not valid JSON",
-          issues: [{ field: "(body)", message: "malformed JSON" }],
-        },
-      });
-      return;
-    }
-    sendError(res, err);
-  });
+  // Malformed or oversized bodies arrive here from jsonBody (never under functions-framework: it answers those itself).
+  app.use(bodyErrors());
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => sendError(res, err));
   return app;
 }
 

@@ -17,7 +17,7 @@ import { Firestore } from "@google-cloud/firestore";
 import { PubSub } from "@google-cloud/pubsub";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { FUNCTIONS, type FunctionSpec } from "../../functions/deploy.ts";
-import { TOPICS } from "../../shared/bus/topics.ts";
+import { TOPICS, deadLetterTopicName } from "../../shared/bus/topics.ts";
 import { PubSubBus } from "../../shared/bus/event-bus.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { KubeCluster } from "../../shared/cluster/kube.ts";
@@ -31,6 +31,7 @@ import { FirestoreDocs } from "../../shared/store/firestore-docs.ts";
 import { createStores } from "../../shared/stores.ts";
 import { startEmulators } from "./emulators.ts";
 import { freePort } from "./processes.ts";
+import { closeServer, runStopSteps, type StopStep } from "./shutdown.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
@@ -64,7 +65,7 @@ export class LocalStack {
   cluster?: ClusterClient;
   runtime?: LocalRuntime;
   deps?: Deps;
-  private readonly stoppers: Array<{ what: string; stop: () => Promise<void> | void }> = [];
+  private readonly stoppers: StopStep[] = [];
   private stopping?: Promise<void>;
 
   constructor(options: LocalStackOptions) {
@@ -89,7 +90,8 @@ export class LocalStack {
       startEmulators({ dataDir: join(dataDir, "emulators"), project }),
       this.importFunctions(),
     ]);
-    this.stoppers.push({ what: "emulators", stop: () => emulators.stop() });
+    // Their stop escalates from SIGTERM to SIGKILL after 5 s: give it that long.
+    this.stoppers.push({ what: "emulators", stop: () => emulators.stop(), timeoutMs: 7_000 });
     // The Google client libraries read these; nothing in this process talks to real Google Cloud,
     // so they must not probe for a GCE metadata server either.
     Object.assign(process.env, emulators.env, { METADATA_SERVER_DETECTION: "none", GOOGLE_CLOUD_PROJECT: project });
@@ -165,7 +167,7 @@ export class LocalStack {
       const server = getTestServer(spec.name);
       const port = spec.name === "api" && this.options.apiPort ? this.options.apiPort : await freePort();
       await listen(server, port);
-      this.stoppers.push({ what: spec.name, stop: () => close(server) });
+      this.stoppers.push({ what: spec.name, stop: () => closeServer(server) });
       const url = `http://127.0.0.1:${port}`;
       this.functions.set(spec.name, { spec, url });
       this.options.say(`  ${spec.name.padEnd(19)} ${url}  (${describeTrigger(spec)})`);
@@ -177,7 +179,12 @@ export class LocalStack {
     const { project } = this.options;
     const pubsub = new PubSub({ projectId: project });
     this.stoppers.push({ what: "pubsub admin", stop: () => pubsub.close() });
-    for (const name of Object.values(TOPICS)) await ignoreExists(pubsub.createTopic(name));
+    for (const name of Object.values(TOPICS)) {
+      await ignoreExists(pubsub.createTopic(name));
+      // As deployed: a message the function keeps failing on ends in the topic's DLQ, which has a subscription.
+      await ignoreExists(pubsub.createTopic(deadLetterTopicName(name)));
+      await ignoreExists(pubsub.createSubscription(deadLetterTopicName(name), `${deadLetterTopicName(name)}-sub`));
+    }
     for (const { spec, url } of this.functions.values()) {
       if (spec.trigger.kind !== "pubsub") continue;
       const topic = TOPICS[spec.trigger.topic];
@@ -192,6 +199,10 @@ export class LocalStack {
             minimumBackoff: { seconds: spec.trigger.minBackoffSeconds },
             maximumBackoff: { seconds: spec.trigger.maxBackoffSeconds },
           },
+          deadLetterPolicy: {
+            deadLetterTopic: `projects/${project}/topics/${deadLetterTopicName(topic)}`,
+            maxDeliveryAttempts: spec.trigger.maxDeliveryAttempts,
+          },
         }),
       );
       // A kept emulator data folder may hold the subscription with an old port.
@@ -204,6 +215,7 @@ export class LocalStack {
     for (const { spec, url } of this.functions.values()) {
       if (spec.trigger.kind !== "schedule") continue;
       let running: Promise<void> | undefined;
+      const stopped = new AbortController();
       const tick = async () => {
         if (running) return;
         running = call();
@@ -216,7 +228,7 @@ export class LocalStack {
             method: "POST",
             headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
             body: "{}",
-            signal: AbortSignal.timeout(spec.timeoutSeconds * 1000),
+            signal: AbortSignal.any([AbortSignal.timeout(spec.timeoutSeconds * 1000), stopped.signal]),
           });
           const body = await res.text();
           if (!res.ok) this.options.log.warn(`cron ${spec.name} answered ${res.status}`, { body: body.slice(0, 500) });
@@ -225,11 +237,12 @@ export class LocalStack {
         }
       };
       const timer = setInterval(() => void tick(), this.options.cronIntervalMs);
-      // A run in flight finishes before the clients it uses are closed.
+      // A run in flight is abandoned: it may hang as long as the function's timeout (minutes).
       this.stoppers.push({
         what: `${spec.name} cron`,
         stop: async () => {
           clearInterval(timer);
+          stopped.abort();
           await running;
         },
       });
@@ -239,16 +252,12 @@ export class LocalStack {
     }
   }
 
-  /** Stops everything started so far, newest first. Safe to call more than once and during start(). */
+  /** Stops everything started so far, newest first, each step time-limited. Safe to repeat and during start(). */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      for (const s of this.stoppers.reverse()) {
-        try {
-          await s.stop();
-        } catch (err) {
-          this.options.log.warn(`stopping ${s.what} failed`, { error: String(err) });
-        }
-      }
+      await runStopSteps([...this.stoppers].reverse(), (what, problem) =>
+        this.options.log.warn(`stopping ${what}: ${problem}`),
+      );
       setDeps(undefined);
     })();
     return this.stopping;
@@ -274,14 +283,6 @@ function listen(server: Server, port: number): Promise<void> {
       ),
     );
     server.listen(port, "127.0.0.1", () => resolvePromise());
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolvePromise) => {
-    server.close(() => resolvePromise());
-    // Streaming log requests would hold the server open.
-    server.closeAllConnections();
   });
 }
 

@@ -135,13 +135,14 @@ export function startProcess(
     name,
     child,
     async stop(signal = "SIGTERM") {
-      running.delete(managed);
       killGroup(child, signal);
       const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
       await exited;
       clearTimeout(timer);
       // The group may outlive its leader (java under gcloud's python): sweep it.
       killGroup(child, "SIGKILL");
+      // Only now: a process that exits while this stop waits is still killed by the exit hook.
+      running.delete(managed);
     },
   };
   running.add(managed);

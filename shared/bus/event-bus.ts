@@ -9,6 +9,8 @@ import { JOB_STATES } from "../schemas/job-state.ts";
 
 export const JobFinishedEvent = z.object({
   type: z.literal("job.finished"),
+  /** Deterministic per job ("<jobId>:finished"): a consumer that has seen it drops the repeat. */
+  eventId: z.string(),
   jobId: z.string(),
   state: z.enum(JOB_STATES),
   reason: z.string().optional(),

@@ -9,3 +9,6 @@ export const TOPICS = {
   jobEvents: "kinetic-job-events",
 } as const;
 export type TopicKey = keyof typeof TOPICS;
+
+/** Where a subscription of `topic` sends messages it gave up on (its DLQ has a subscription, so none is lost). */
+export const deadLetterTopicName = (topic: string): string => `${topic}-dlq`;

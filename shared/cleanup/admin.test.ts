@@ -66,21 +66,13 @@ async function job(
   return (await deps.store.get(id))!;
 }
 
+/** A Kinetic-labelled Job/JobSet in the cluster: running unless it has a finish time. */
 function workload(
   deps: MemoryDeps,
   name: string,
   o: { kind?: string; namespace?: string; finishedAt?: string; jobId?: string; labels?: Record<string, string> } = {},
 ): void {
-  const kind = o.kind ?? "Job";
-  deps.cluster.add({
-    kind,
-    apiVersion: kind === "JobSet" ? "jobset.x-k8s.io/v1alpha2" : "batch/v1",
-    name,
-    namespace: o.namespace ?? NS,
-    labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [JOB_ID_LABEL]: o.jobId ?? name, ...o.labels },
-    createdAt: iso(T0 - DAY),
-    ...(o.finishedAt ? { finishedAt: o.finishedAt, phase: "Succeeded" as const } : {}),
-  });
+  deps.cluster.addWorkload(name, { ...o, namespace: o.namespace ?? NS, createdAt: iso(T0 - DAY) });
 }
 
 function resource(deps: MemoryDeps, kind: string, name: string, jobId?: string): void {

@@ -10,9 +10,15 @@ import type { JobDoc } from "../store/job-store.ts";
 import { checkpoint, type RunContext } from "./context.ts";
 import type { CleanupSummary } from "./types.ts";
 
+/** Longer than any cleanup run (the function times out after 540 s) and its lease. */
+const RUN_RECORD_LIVE_MS = 60 * 60_000;
+
 export async function purgeExpiredRecords(ctx: RunContext): Promise<void> {
   await purge(ctx, ctx.deps.store, "JobRecord", (j: JobDoc) => j.active === true || j.cleanupPending === true);
-  await purge(ctx, ctx.deps.cleanupRuns, "CleanupRunRecord", (r: CleanupSummary) => r.status === "running");
+  // A run lasts at most the function's timeout; one still "running" long after that died before its final write.
+  const stillRunning = (r: CleanupSummary) =>
+    r.status === "running" && ctx.now.getTime() - Date.parse(r.startedAt) < RUN_RECORD_LIVE_MS;
+  await purge(ctx, ctx.deps.cleanupRuns, "CleanupRunRecord", stillRunning);
 }
 
 async function purge<T>(

@@ -2,10 +2,16 @@
  * Chooses the cluster backend from configuration: a kubeconfig file (the
  * testbed or any cluster), or a GKE cluster looked up with the Container API
  * and Application Default Credentials, as the deployed functions do.
+ * Either way the client refreshes its credentials when the API server
+ * refuses them and retries the call once (./refresh.ts), and every request
+ * has a time limit (KINETIC_CLUSTER_TIMEOUT_SECONDS, default 30).
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { KineticError } from "../errors.ts";
-import { KubeCluster } from "./kube.ts";
+import { log as defaultLog, type Logger } from "../log.ts";
+import { TIMEOUT_SETTING, type ClusterCredentialError } from "./kube-errors.ts";
+import { DEFAULT_TIMEOUT_MS, KubeCluster } from "./kube.ts";
+import { refreshingCluster } from "./refresh.ts";
 import type { ClusterClient } from "./types.ts";
 
 export interface GkeTarget {
@@ -17,18 +23,57 @@ export interface GkeTarget {
 /** Access tokens last an hour; rebuild the client well before that. */
 const TOKEN_REFRESH_MS = 45 * 60_000;
 
+export interface ConnectOptions {
+  /** Limit of each API request (log streams: of their start). */
+  timeoutMs?: number;
+  /** Where a refused credential (and its refresh) is reported. */
+  log?: Logger;
+}
+
 export async function connectCluster(env: NodeJS.ProcessEnv = process.env): Promise<ClusterClient> {
+  const options = { timeoutMs: clusterTimeoutMs(env) };
   const kubeconfig = env.KINETIC_KUBECONFIG ?? env.KUBECONFIG;
-  if (kubeconfig) return KubeCluster.fromFile(kubeconfig);
+  if (kubeconfig) {
+    // Re-reading the file is the refresh: rotated tokens and exec credential plugins are picked up.
+    const connect = async () => KubeCluster.fromFile(kubeconfig, options);
+    return refreshingCluster({
+      connect,
+      initial: KubeCluster.fromFile(kubeconfig, options),
+      onRefused: reportRefusal(defaultLog),
+    });
+  }
   const project = env.KINETIC_PROJECT ?? env.GOOGLE_CLOUD_PROJECT;
   if (project && env.KINETIC_ZONE && env.KINETIC_CLUSTER) {
-    return connectGke({ project, zone: env.KINETIC_ZONE, cluster: env.KINETIC_CLUSTER });
+    return connectGke({ project, zone: env.KINETIC_ZONE, cluster: env.KINETIC_CLUSTER }, undefined, options);
   }
   throw new KineticError(
     "failed-precondition",
     "no cluster configured: set KINETIC_KUBECONFIG, or KINETIC_PROJECT, KINETIC_ZONE and KINETIC_CLUSTER",
   );
 }
+
+/** KINETIC_CLUSTER_TIMEOUT_SECONDS in ms; a bad value fails loudly with the variable's name. */
+export function clusterTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[TIMEOUT_SETTING];
+  if (raw === undefined || raw === "") return DEFAULT_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    throw new KineticError(
+      "invalid-argument",
+      `invalid Kinetic configuration: ${TIMEOUT_SETTING}: expected a positive whole number of seconds, got "${raw}"`,
+      {
+        issues: [{ field: TIMEOUT_SETTING, message: "expected a positive whole number of seconds" }],
+      },
+    );
+  }
+  return seconds * 1000;
+}
+
+const reportRefusal = (log: Logger) => (err: ClusterCredentialError) =>
+  log.warn("the Kubernetes API server refused the credentials; refreshing them and retrying once", {
+    status: err.httpStatus,
+    error: err.message,
+  });
 
 /**
  * What connecting to GKE needs from Google Cloud: the cluster's endpoint and
@@ -56,8 +101,15 @@ export async function googleApis(): Promise<GkeApis> {
   };
 }
 
-/** A GKE cluster: endpoint and CA from getCluster, a bearer token from ADC, refreshed before it expires. */
-export async function connectGke(target: GkeTarget, apis?: GkeApis): Promise<ClusterClient> {
+/**
+ * A GKE cluster: endpoint and CA from getCluster, a bearer token from ADC, refreshed before it expires and
+ * again (once per call) when the API server refuses it.
+ */
+export async function connectGke(
+  target: GkeTarget,
+  apis?: GkeApis,
+  options: ConnectOptions = {},
+): Promise<ClusterClient> {
   const gcp = apis ?? (await googleApis());
   const now = () => (gcp.now ? gcp.now() : Date.now());
   const name = `projects/${target.project}/locations/${target.zone}/clusters/${target.cluster}`;
@@ -67,34 +119,16 @@ export async function connectGke(target: GkeTarget, apis?: GkeApis): Promise<Clu
   if (!endpoint || !ca) {
     throw new KineticError("failed-precondition", `GKE cluster ${name} has no endpoint or CA certificate`);
   }
-  let current: { client: KubeCluster; at: number } | undefined;
-  const get = async () => {
-    if (!current || now() - current.at > TOKEN_REFRESH_MS) {
+  return refreshingCluster({
+    connect: async () => {
       const token = await gcp.getAccessToken();
       if (!token) throw new KineticError("unauthenticated", "Application Default Credentials gave no access token");
-      current = { client: new KubeCluster(gkeKubeConfig(target.cluster, endpoint, ca, token)), at: now() };
-    }
-    return current.client;
-  };
-  // Each call goes to a client whose token is fresh. Only ClusterClient's methods are forwarded
-  // (not `then`, so awaiting this object does not mistake it for a promise).
-  const forward =
-    <K extends keyof ClusterClient>(method: K) =>
-    async (...args: unknown[]) => {
-      const client = await get();
-      return (client[method] as (...a: unknown[]) => unknown).apply(client, args);
-    };
-  return {
-    submit: forward("submit"),
-    dryRun: forward("dryRun"),
-    status: forward("status"),
-    delete: forward("delete"),
-    logs: forward("logs"),
-    followLogs: forward("followLogs"),
-    listManaged: forward("listManaged"),
-    deleteObject: forward("deleteObject"),
-    readWorkloads: forward("readWorkloads"),
-  } as ClusterClient;
+      return new KubeCluster(gkeKubeConfig(target.cluster, endpoint, ca, token), options);
+    },
+    maxAgeMs: TOKEN_REFRESH_MS,
+    now,
+    onRefused: reportRefusal(options.log ?? defaultLog),
+  });
 }
 
 export function gkeKubeConfig(cluster: string, endpoint: string, caBase64: string, token: string): KubeConfig {

@@ -1,21 +1,23 @@
 /**
  * ClusterClient over the Kubernetes API (GKE, the testbed, any kubeconfig).
- * Maps API errors to Kinetic's codes: 409 on create is "already done",
- * 5xx/timeouts are retryable, 4xx rejections are permanent with the API
- * server's own message.
+ * Maps API errors to Kinetic's codes (./kube-errors.ts): 409 on create is
+ * "already done", 5xx/timeouts are retryable, 4xx rejections are permanent
+ * with the API server's own message. Every request has a time limit
+ * (./kube-http.ts); a followed log stream has a connect and an idle limit.
  */
-import { Writable } from "node:stream";
 import {
   ApiException,
   BatchV1Api,
   CoreV1Api,
   KubeConfig,
-  KubernetesObjectApi,
-  Log,
   type KubernetesObject,
+  type KubernetesObjectApi,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { KineticError } from "../errors.ts";
+import { toKineticError } from "./kube-errors.ts";
+import { followPodLog, makeApiClient, makeObjectApi } from "./kube-http.ts";
+import { managedObject, podSelector, prefixLines, refOf, sortPods } from "./kube-objects.ts";
 import { MANAGED_BY_LABEL, MANAGED_SELECTOR } from "./labels.ts";
 import { derivePhase, type ObservedWorkload, type WorkloadCondition } from "./status.ts";
 import type {
@@ -28,6 +30,18 @@ import type {
   WorkloadRef,
   WorkloadStatus,
 } from "./types.ts";
+
+/** Per-request limit unless configured: a healthy API server answers in well under a second. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** A followed log may be silent for long (an XLA compile); this only frees half-open streams. */
+export const DEFAULT_FOLLOW_IDLE_MS = 15 * 60_000;
+
+export interface KubeClusterOptions {
+  /** Limit of every API request, send to end of body (not log streaming). */
+  timeoutMs?: number;
+  /** A followed log stream with no output this long ends with a retryable error. */
+  followIdleMs?: number;
+}
 
 const JOBSET_API = "jobset.x-k8s.io/v1alpha2";
 const API_VERSION_OF: Record<string, string> = {
@@ -45,22 +59,24 @@ export class KubeCluster implements ClusterClient {
   private readonly objects: KubernetesObjectApi;
   private readonly core: CoreV1Api;
   private readonly batch: BatchV1Api;
-  private readonly logApi: Log;
+  private readonly timeoutMs: number;
+  private readonly followIdleMs: number;
 
   readonly kubeConfig: KubeConfig;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, options: KubeClusterOptions = {}) {
     this.kubeConfig = kubeConfig;
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.batch = kubeConfig.makeApiClient(BatchV1Api);
-    this.logApi = new Log(kubeConfig);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.followIdleMs = options.followIdleMs ?? DEFAULT_FOLLOW_IDLE_MS;
+    this.objects = makeObjectApi(kubeConfig, this.timeoutMs);
+    this.core = makeApiClient(kubeConfig, CoreV1Api, this.timeoutMs);
+    this.batch = makeApiClient(kubeConfig, BatchV1Api, this.timeoutMs);
   }
 
-  static fromFile(path: string): KubeCluster {
+  static fromFile(path: string, options: KubeClusterOptions = {}): KubeCluster {
     const kc = new KubeConfig();
     kc.loadFromFile(path);
-    return new KubeCluster(kc);
+    return new KubeCluster(kc, options);
   }
 
   async submit(workload: Workload): Promise<SubmitResult> {
@@ -204,24 +220,23 @@ export class KubeCluster implements ClusterClient {
   async followLogs(ref: WorkloadRef, onChunk: (text: string) => void, options: LogOptions = {}): Promise<void> {
     const pods = sortPods(await this.pods(ref)).filter((_, i) => options.worker === undefined || i === options.worker);
     await Promise.all(
-      pods.map(
-        (pod) =>
-          new Promise<void>((resolve, reject) => {
-            const sink = new Writable({
-              write(chunk: Buffer, _enc, cb) {
-                onChunk(pods.length > 1 ? prefixLines(chunk.toString(), `[${pod.metadata!.name}] `) : chunk.toString());
-                cb();
-              },
-            });
-            const container = pod.spec?.containers[0]?.name ?? "main";
-            this.logApi
-              .log(ref.namespace, pod.metadata!.name!, container, sink, (err) => (err ? reject(err) : resolve()), {
-                follow: true,
-                ...(options.tailLines ? { tailLines: options.tailLines } : {}),
-              })
-              .catch(reject);
-          }),
-      ),
+      pods.map(async (pod) => {
+        const name = pod.metadata!.name!;
+        const target = {
+          namespace: ref.namespace,
+          name,
+          container: pod.spec?.containers[0]?.name ?? "main",
+          ...(options.tailLines ? { tailLines: options.tailLines } : {}),
+        };
+        const emit = (text: string) => onChunk(pods.length > 1 ? prefixLines(text, `[${name}] `) : text);
+        // Exempt from the request limit: the stream lasts as long as the job.
+        await followPodLog(this.kubeConfig, target, emit, {
+          connectMs: this.timeoutMs,
+          idleMs: this.followIdleMs,
+        }).catch((err: unknown) => {
+          throw toKineticError(err, `follow logs of ${ref.namespace}/${name}`);
+        });
+      }),
     );
   }
 
@@ -281,79 +296,4 @@ export class KubeCluster implements ClusterClient {
   get jobs(): BatchV1Api {
     return this.batch;
   }
-}
-
-function refOf(w: Workload): WorkloadRef {
-  return { kind: w.kind, name: w.metadata.name, namespace: w.metadata.namespace };
-}
-
-function podSelector(ref: WorkloadRef): string {
-  return ref.kind === "JobSet"
-    ? `jobset.sigs.k8s.io/jobset-name=${ref.name}`
-    : `batch.kubernetes.io/job-name=${ref.name}`;
-}
-
-/** Pods in worker order: JobSet job index, then completion index, then name. */
-function sortPods(pods: V1Pod[]): V1Pod[] {
-  const key = (p: V1Pod) => {
-    const a = p.metadata?.annotations ?? {};
-    return [Number(a["jobset.sigs.k8s.io/job-index"] ?? 0), Number(a["batch.kubernetes.io/job-completion-index"] ?? 0)];
-  };
-  return [...pods].sort((x, y) => {
-    const [a1, a2] = key(x);
-    const [b1, b2] = key(y);
-    return a1! - b1! || a2! - b2! || (x.metadata?.name ?? "").localeCompare(y.metadata?.name ?? "");
-  });
-}
-
-function prefixLines(text: string, prefix: string): string {
-  return text
-    .split(/(?<=\n)/)
-    .map((l) => (l.length ? prefix + l : l))
-    .join("");
-}
-
-function managedObject(kind: string, apiVersion: string, item: KubernetesObject): ManagedObject {
-  const status = (item as { status?: { conditions?: WorkloadCondition[] } }).status;
-  const finished = status?.conditions?.find(
-    (c) => (c.type === "Complete" || c.type === "Completed" || c.type === "Failed") && c.status === "True",
-  );
-  return {
-    kind,
-    apiVersion,
-    name: item.metadata!.name!,
-    namespace: item.metadata!.namespace!,
-    labels: item.metadata?.labels ?? {},
-    ...(item.metadata?.creationTimestamp ? { createdAt: new Date(item.metadata.creationTimestamp).toISOString() } : {}),
-    ...(finished?.lastTransitionTime ? { finishedAt: new Date(finished.lastTransitionTime).toISOString() } : {}),
-    ...(finished ? { phase: finished.type === "Failed" ? "Failed" : "Succeeded" } : {}),
-  };
-}
-
-/** Maps a client error to a KineticError, keeping the API server's message. */
-export function toKineticError(err: unknown, action: string): KineticError {
-  if (err instanceof KineticError) return err;
-  if (err instanceof ApiException) {
-    const message = apiMessage(err);
-    if (err.code >= 500 || err.code === 429 || err.code === 0) {
-      return new KineticError("cluster-unavailable", `${action}: ${message}`, { cause: err });
-    }
-    return new KineticError("cluster-rejected", `${action}: ${message} (HTTP ${err.code})`, { cause: err });
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new KineticError("cluster-unavailable", `${action}: ${message}`, { cause: err });
-}
-
-function apiMessage(err: ApiException<unknown>): string {
-  const body = err.body;
-  if (typeof body === "string") {
-    try {
-      const parsed = JSON.parse(body) as { message?: string };
-      if (parsed.message) return parsed.message;
-    } catch {
-      return body.slice(0, 500);
-    }
-  }
-  if (body && typeof body === "object" && "message" in body) return String((body as { message: unknown }).message);
-  return err.message;
 }

@@ -27,21 +27,37 @@ export class MemoryCluster implements ClusterClient {
 
   /** Adds a Kinetic Job for `jobId`; `finishedAt` makes it finished (Succeeded). */
   addJob(namespace: string, jobId: string, finishedAt?: string): void {
-    this.objects.set(this.key({ kind: "Job", namespace, name: jobId }), {
-      kind: "Job",
-      apiVersion: "batch/v1",
-      name: jobId,
+    this.addWorkload(jobId, {
       namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [JOB_ID_LABEL]: jobId },
       createdAt: finishedAt ?? new Date().toISOString(),
-      ...(finishedAt ? { finishedAt, phase: "Succeeded" as const } : {}),
+      ...(finishedAt ? { finishedAt } : {}),
     });
   }
 
-  /**
-   * Adds any object as `listManaged` would return it: a JobSet, a Secret, a Pod, or an object
-   * without Kinetic's labels (which `listManaged` never returns, but `status` and deletes see).
-   */
+  /** Adds a Kinetic-labelled Job or JobSet: running unless it has a finish time. */
+  addWorkload(
+    name: string,
+    o: {
+      namespace: string;
+      kind?: string;
+      jobId?: string;
+      finishedAt?: string;
+      createdAt?: string;
+      labels?: Record<string, string>;
+    },
+  ): void {
+    const kind = o.kind ?? "Job";
+    this.add({
+      kind,
+      apiVersion: kind === "JobSet" ? "jobset.x-k8s.io/v1alpha2" : "batch/v1",
+      name,
+      namespace: o.namespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [JOB_ID_LABEL]: o.jobId ?? name, ...o.labels },
+      createdAt: o.createdAt ?? new Date().toISOString(),
+      ...(o.finishedAt ? { finishedAt: o.finishedAt, phase: "Succeeded" as const } : {}),
+    });
+  }
+
   add(obj: ManagedObject): void {
     this.objects.set(this.key(obj), { ...obj, labels: { ...obj.labels } });
   }

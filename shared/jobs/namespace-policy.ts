@@ -31,3 +31,19 @@ export function assertNamespaceAllowed(policy: NamespacePolicy, principal: strin
 export function seesAllNamespaces(policy: NamespacePolicy, principal: string): boolean {
   return allowedNamespaces(policy, principal).includes("*");
 }
+
+/**
+ * Operators are the principals the policy lets act in every namespace ("*"):
+ * cleanup runs, admin utilities and cluster-wide reads are theirs alone.
+ */
+export function assertOperator(policy: NamespacePolicy, principal: string, what: string): void {
+  if (seesAllNamespaces(policy, principal)) return;
+  throw new KineticError("permission-denied", `${what} is for operators`, {
+    issues: [
+      {
+        field: "(caller)",
+        message: `${principal} is not an operator: KINETIC_NAMESPACE_POLICY must grant it "*" (every namespace)`,
+      },
+    ],
+  });
+}

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { KineticError } from "../errors.ts";
 import { memoryDeps } from "../testing.ts";
 import { submitJob, type SubmitRequest } from "./submit.ts";
+import { cancelJob } from "./cancel.ts";
 import { deriveJobId } from "../schemas/job-id.ts";
 
 const SPEC = { namespace: "ns", image: "python:3.12", command: ["python", "train.py"], accelerator: "nvidia-l4" };
@@ -166,5 +167,46 @@ describe("submitJob", () => {
     };
     await expect(submitJob(deps, message(SPEC))).rejects.toMatchObject({ code: "unavailable" });
     expect(deps.cluster.submits).toBe(0);
+  });
+
+  describe("cancel always wins", () => {
+    it("a cancel that lands while the create is in flight: the workload is deleted in the same delivery", async () => {
+      const deps = memoryDeps();
+      const submit = deps.cluster.submit.bind(deps.cluster);
+      deps.cluster.submit = async (workload) => {
+        const result = await submit(workload);
+        // The cancel reads the record before SUBMITTED is written: it sees no workload to delete.
+        await cancelJob(deps, "raced", "alice");
+        return result;
+      };
+      await submitJob(deps, message({ ...SPEC, id: "raced" }));
+      expect(await deps.store.get("raced")).toMatchObject({ state: "CANCELLED", reason: "CancelledByUser" });
+      expect(deps.cluster.objects.size).toBe(0);
+    });
+
+    it("a delivery that died after its create, cancelled before the redelivery: the redelivery deletes the orphan", async () => {
+      const deps = memoryDeps();
+      const transition = deps.store.transition.bind(deps.store);
+      deps.store.transition = async () => {
+        deps.store.transition = transition;
+        throw new Error("process killed after the create");
+      };
+      await expect(submitJob(deps, message({ ...SPEC, id: "orphan" }))).rejects.toThrow(/killed/);
+      expect(deps.cluster.objects.size).toBe(1);
+      await cancelJob(deps, "orphan", "alice");
+      expect(deps.cluster.objects.size).toBe(1); // the record never learnt of the workload
+      const again = await submitJob(deps, message({ ...SPEC, id: "orphan" }));
+      expect(again.status).toBe("duplicate");
+      expect(deps.cluster.objects.size).toBe(0);
+      expect((await deps.store.get("orphan"))?.state).toBe("CANCELLED");
+    });
+
+    it("concurrent duplicate deliveries keep the creator's reason (Created), not a duplicate's AlreadyExists", async () => {
+      const deps = memoryDeps();
+      await Promise.all(Array.from({ length: 5 }, () => submitJob(deps, message({ ...SPEC, id: "dup" }))));
+      const job = (await deps.store.get("dup"))!;
+      expect(job).toMatchObject({ state: "SUBMITTED", reason: "Created" });
+      expect(job.events.map((e) => e.state)).toEqual(["QUEUED", "SUBMITTED"]);
+    });
   });
 });

@@ -4,14 +4,14 @@
  * faults throw so the transport redelivers; a repeat of the same job finds
  * the existing record (and a 409 on the cluster) and changes nothing.
  */
-import { KineticError, isRetryable } from "../errors.ts";
+import { KineticError, isRetryable, truncateText } from "../errors.ts";
 import { withRetry } from "../retry.ts";
 import type { Logger } from "../log.ts";
 import type { Clock } from "../clock.ts";
 import type { RuntimeConfig } from "../runtime-config.ts";
-import type { ClusterClient } from "../cluster/types.ts";
+import type { ClusterClient, WorkloadRef } from "../cluster/types.ts";
 import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
-import { renderWorkload } from "../manifests/render.ts";
+import { renderWorkload, workloadRef } from "../manifests/render.ts";
 import type { JobDoc, JobStore } from "../store/job-store.ts";
 import { deriveJobId, JOB_ID_PATTERN, newJobId } from "../schemas/job-id.ts";
 import { assertNamespaceAllowed } from "./namespace-policy.ts";
@@ -73,6 +73,8 @@ export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<Subm
   // A redelivery after a failed cluster call finds the job still QUEUED and finishes the work.
   if (!created && (job.state !== "QUEUED" || job.workload)) {
     deps.log.info("duplicate submission", { jobId, state: job.state, source: req.source });
+    // Cancel wins: an earlier delivery may have created the workload and died before it could delete it.
+    if (job.state === "CANCELLED") await deleteAfterCancel(deps, job.id, job.workload ?? workloadRef(job.id, spec));
     return { status: "duplicate", job };
   }
   const submitted = await createWorkload(deps, job, spec);
@@ -95,12 +97,18 @@ export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec)
       onRetry: (err, attempt) =>
         deps.log.warn("cluster create failed; retrying", { jobId: job.id, attempt, error: err }),
     });
-    const { job: next } = await deps.store.transition(job.id, {
+    const { applied, job: next } = await deps.store.transition(job.id, {
+      from: ["QUEUED"],
       to: "SUBMITTED",
       reason: result.created ? "Created" : "AlreadyExists",
       message: `${workload.kind} ${result.ref.namespace}/${result.ref.name}`,
       patch: { workload: result.ref },
     });
+    if (!applied && next.state === "CANCELLED") {
+      // Cancelled while the create was in flight: the cancel found no workload to delete, so delete it here.
+      await deleteAfterCancel(deps, job.id, result.ref);
+      return next;
+    }
     deps.log.info("workload submitted", { jobId: job.id, kind: workload.kind, created: result.created });
     return next;
   } catch (err) {
@@ -119,6 +127,12 @@ export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec)
   }
 }
 
+/** Deletes a cancelled job's workload (missing is fine); a transient failure throws so the delivery is retried. */
+async function deleteAfterCancel(deps: JobDeps, jobId: string, ref: WorkloadRef): Promise<void> {
+  const { deleted } = await withRetry(() => deps.cluster.delete(ref));
+  if (deleted) deps.log.info("workload created after its job was cancelled; deleted", { jobId, workload: ref });
+}
+
 async function reject(deps: JobDeps, req: SubmitRequest, id: string | undefined, error: KineticError) {
   deps.log.warn("job rejected", { jobId: id, code: error.code, error: error.message, source: req.source });
   // Without an id (an HTTP call without one) the caller gets the error and nothing is stored.
@@ -127,11 +141,12 @@ async function reject(deps: JobDeps, req: SubmitRequest, id: string | undefined,
   const { job } = await deps.store.create({
     id,
     state: "REJECTED",
-    namespace: typeof raw.namespace === "string" ? raw.namespace : "",
-    accelerator: typeof raw.accelerator === "string" ? raw.accelerator : "",
+    // Bounded, like the message: the rejection must be recordable however large the input was.
+    namespace: typeof raw.namespace === "string" ? truncateText(raw.namespace, 253) : "",
+    accelerator: typeof raw.accelerator === "string" ? truncateText(raw.accelerator, 253) : "",
     source: req.source,
     reason: reasonOf(error),
-    message: describe(error),
+    message: truncateText(describe(error)),
   });
   return { status: "rejected" as const, job, error };
 }

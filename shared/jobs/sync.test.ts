@@ -61,12 +61,13 @@ describe("syncJobs", () => {
         topic: "jobEvents",
         data: {
           type: "job.finished",
+          eventId: "ok:finished",
           jobId: "ok",
           state: "SUCCEEDED",
           reason: "Completed",
           finishedAt: job.finishedAt,
         },
-        attributes: { jobId: "ok", state: "SUCCEEDED" },
+        attributes: { jobId: "ok", state: "SUCCEEDED", eventId: "ok:finished" },
       },
     ]);
     // The next run does not see it at all (O(active)), so nothing is published again.
@@ -185,6 +186,56 @@ describe("syncJobs", () => {
     expect(summary.finished).toBe(1);
     expect(deps.bus.messages.map((m) => (m.data as { jobId: string }).jobId)).toEqual(["crashed"]);
     expect((await deps.store.get("crashed"))?.active).toBe(false);
+  });
+
+  it("concurrent syncs publish each job's finished event once", async () => {
+    const deps = memoryDeps();
+    for (let i = 0; i < 6; i++) {
+      const ref = await submitted(deps, `c${i}`);
+      deps.cluster.setStatus(ref, { phase: i % 2 ? "Failed" : "Succeeded", exitCode: 1 });
+    }
+    // A publish takes a network round trip: long enough for another sync to see the job still unpublished.
+    const publish = deps.bus.publish.bind(deps.bus);
+    deps.bus.publish = async (...args) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return publish(...args);
+    };
+    await Promise.all(Array.from({ length: 4 }, () => syncJobs(deps, { pageSize: 2 })));
+    const ids = deps.bus.messages.map((m) => (m.data as { jobId: string }).jobId).sort();
+    expect(ids).toEqual(["c0", "c1", "c2", "c3", "c4", "c5"]);
+    for (let i = 0; i < 6; i++) expect((await deps.store.get(`c${i}`))?.active).toBe(false);
+  });
+
+  it("a publisher that died holding the claim is taken over once the claim lapses", async () => {
+    const deps = memoryDeps();
+    const ref = await submitted(deps, "orphaned");
+    deps.cluster.setStatus(ref, { phase: "Succeeded" });
+    // The process dies after claiming, before publishing: nothing gives the claim back.
+    const claim = deps.store.claimFinishedEvent.bind(deps.store);
+    deps.store.claimFinishedEvent = async (...args) => {
+      await claim(...args);
+      throw new Error("process killed after its claim");
+    };
+    expect((await syncJobs(deps)).errors).toBe(1);
+    deps.store.claimFinishedEvent = claim;
+    await syncJobs(deps);
+    expect(deps.bus.messages).toHaveLength(0); // the dead publisher's claim still holds
+    deps.clock.advance(3 * 60_000);
+    await syncJobs(deps);
+    expect(deps.bus.messages.map((m) => m.attributes.eventId)).toEqual(["orphaned:finished"]);
+    expect((await deps.store.get("orphaned"))?.active).toBe(false);
+  });
+
+  it("a publish that fails gives its claim back: the next run publishes at once", async () => {
+    const deps = memoryDeps();
+    const ref = await submitted(deps, "flaky-bus");
+    deps.cluster.setStatus(ref, { phase: "Succeeded" });
+    const publish = deps.bus.publish.bind(deps.bus);
+    deps.bus.publish = () => Promise.reject(new KineticError("unavailable", "Pub/Sub unavailable"));
+    expect((await syncJobs(deps)).errors).toBe(1);
+    deps.bus.publish = publish;
+    await syncJobs(deps);
+    expect(deps.bus.messages.map((m) => m.attributes.eventId)).toEqual(["flaky-bus:finished"]);
   });
 
   it("a cluster error on one job is counted and logged; the others are synced", async () => {

@@ -23,6 +23,13 @@ export interface SyncSummary {
 }
 
 const CONCURRENCY = 8;
+/** How long a claim to publish a finished event holds before another sync may take it over. */
+const PUBLISH_CLAIM_MS = 2 * 60_000;
+
+/** The finished event's id: the same for every publish of one job's end, so consumers can dedupe. */
+export function finishedEventId(jobId: string): string {
+  return `${jobId}:finished`;
+}
 
 export async function syncJobs(deps: SyncDeps, options: { pageSize?: number } = {}): Promise<SyncSummary> {
   const summary: SyncSummary = { scanned: 0, changed: 0, finished: 0, resubmitted: 0, errors: 0 };
@@ -145,18 +152,35 @@ function targetOf(job: JobDoc, status: WorkloadStatus, deps: SyncDeps): Target {
   }
 }
 
-/** Publishes the finished event once, then takes the job out of the active set. */
+/**
+ * Publishes the finished event, then takes the job out of the active set.
+ * Concurrent syncs (overlapping ticks, a retried tick) race for a claim in a
+ * transaction, so one of them publishes. A publisher that dies after
+ * publishing and before recording it makes the next sync publish again: the
+ * event carries a deterministic `eventId` ("<jobId>:finished") for consumers
+ * to drop that rare repeat, as Pub/Sub's own at-least-once delivery needs anyway.
+ */
 async function finish(deps: SyncDeps, job: JobDoc): Promise<void> {
   if (!job.finishedEventPublished) {
+    const claimed = await deps.store.claimFinishedEvent(job.id, { now: deps.clock.now(), holdMs: PUBLISH_CLAIM_MS });
+    // Another sync holds the claim (or already published): it also takes the job out of the active set.
+    if (!claimed) return;
     const event: JobFinishedEvent = {
       type: "job.finished",
+      eventId: finishedEventId(job.id),
       jobId: job.id,
       state: job.state,
       ...(job.reason ? { reason: job.reason } : {}),
       ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
       finishedAt: job.finishedAt ?? deps.clock.now().toISOString(),
     };
-    await deps.bus.publish("jobEvents", event, { jobId: job.id, state: job.state });
+    try {
+      await deps.bus.publish("jobEvents", event, { jobId: job.id, state: job.state, eventId: event.eventId });
+    } catch (err) {
+      // A publish that failed (rather than a process that died) frees the claim: the next run retries at once.
+      await deps.store.releaseFinishedEventClaim(job.id).catch(() => undefined);
+      throw err;
+    }
   }
   // forceCleanup: due the moment it finishes, whatever the TTL.
   const ttl =

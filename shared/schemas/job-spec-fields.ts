@@ -40,6 +40,21 @@ export const CpuQuantity = z.preprocess(
   checkedString(cpuQuantityError),
 );
 export const ByteQuantity = checkedString(byteQuantityError);
+
+/**
+ * A byte size as a quantity with a unit ("4Gi", "512Mi", "10G"), or as
+ * Metaflow's `@kubernetes` gives it: a whole number (or a string of digits)
+ * in `unit`. Metaflow renders memory and disk as "<n>M" (megabytes) and
+ * shared_memory and tmpfs_size as "<n>Mi" (mebibytes); so does Kinetic, so a
+ * ported flow gets the same pod. The parsed spec holds the string with its
+ * unit, so it re-parses alike.
+ */
+export function sizeInUnits(unit: "M" | "Mi") {
+  return z.preprocess(
+    (v) => (typeof v === "number" || (typeof v === "string" && /^\d+$/.test(v)) ? `${v}${unit}` : v),
+    ByteQuantity,
+  );
+}
 /** A name that also becomes a label value (queue, priority class, node pool). */
 export const LabelSafeName = checkedString((v) => dns1123SubdomainError(v) ?? labelValueError(v));
 
@@ -221,7 +236,7 @@ export const Tmpfs = z.preprocess(
   (v) => (typeof v === "boolean" ? { enabled: v } : v),
   z.strictObject({
     enabled: z.boolean().optional(),
-    size: ByteQuantity.optional(),
+    size: sizeInUnits("Mi").optional(),
     path: AbsolutePath.optional(),
     tempdir: z.boolean().optional(),
   }),

@@ -8,7 +8,6 @@ import { z } from "zod";
 import {
   AbsolutePath,
   Annotations,
-  ByteQuantity,
   caseInsensitiveEnum,
   CpuQuantity,
   Env,
@@ -23,6 +22,7 @@ import {
   Resources,
   SecretName,
   SecurityContext,
+  sizeInUnits,
   Tmpfs,
   Toleration,
 } from "./job-spec-fields.ts";
@@ -51,6 +51,31 @@ export const JOB_SPEC_DEFAULTS = {
 export const MAX_WORKERS = 1024;
 export const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
 const INT32_MAX = 2147483647;
+
+/**
+ * Size limits, checked before any field (job-spec-limits.ts) so that bad
+ * input costs little and every accepted spec fits a job record: Firestore
+ * stores at most 1 MiB per document, and the record also holds the job's
+ * history. Counts are far above what a training job needs.
+ */
+export const JOB_SPEC_LIMITS = {
+  /** The spec as JSON (UTF-8), both as sent and once normalised (defaults filled). */
+  specBytes: 512 * 1024,
+  /** Items in each list. */
+  command: 256,
+  args: 1024,
+  secrets: 64,
+  imagePullSecrets: 16,
+  tolerations: 64,
+  /** Entries in each map (env in either form; nodeSelector also as "k=v,…"). */
+  env: 1024,
+  labels: 64,
+  annotations: 128,
+  nodeSelector: 32,
+  persistentVolumeClaims: 32,
+  /** Entries in resources.requests and in resources.limits, each. */
+  resources: 32,
+} as const;
 
 export const JobSpecInput = z.strictObject({
   /** Client-chosen job id (idempotency); becomes the Firestore doc id and the kinetic.dev/job-id label. */
@@ -81,10 +106,10 @@ export const JobSpecInput = z.strictObject({
 
   /** CPU request, cores ("500m", "2", 2). Default "1". */
   cpu: CpuQuantity.optional(),
-  /** Memory request with a unit ("4Gi"). Default "4Gi". */
-  memory: ByteQuantity.optional(),
-  /** Ephemeral-storage request ("20Gi"). No default: none requested. */
-  disk: ByteQuantity.optional(),
+  /** Memory request: a quantity ("4Gi"), or Metaflow's whole megabytes (4096 → "4096M"). Default "4Gi". */
+  memory: sizeInUnits("M").optional(),
+  /** Ephemeral-storage request ("20Gi", or megabytes: 10240 → "10240M"). No default: none requested. */
+  disk: sizeInUnits("M").optional(),
   /** Advanced form: raw requests/limits; excludes cpu/memory/disk/gpus. */
   resources: Resources.optional(),
   /** Guaranteed: limits = requests; Burstable (default): requests only; BestEffort: no cpu/memory requests. */
@@ -117,8 +142,9 @@ export const JobSpecInput = z.strictObject({
       }
     })
     .optional(),
-  /** Size of the memory-backed /dev/shm ("2Gi"). */
-  sharedMemory: ByteQuantity.optional(),
+  /** Size of the memory-backed /dev/shm: a quantity ("2Gi"), or Metaflow's whole mebibytes (1024 → "1024Mi"). */
+  sharedMemory: sizeInUnits("Mi").optional(),
+  /** tmpfs: true, or {enabled, size, path, tempdir}; size as for sharedMemory (mebibytes when a number). */
   tmpfs: Tmpfs.optional(),
   /** Container port; also KINETIC_COORDINATOR_PORT. */
   port: z.number().int("must be a whole number").min(1).max(65535).optional(),

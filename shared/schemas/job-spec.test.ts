@@ -71,7 +71,7 @@ describe("unknown fields", () => {
   });
 
   it("reports every problem at once, each with its field", () => {
-    const { code, issues } = issuesOf({ memory: "4096", port: 70000, namespace: "Team_A", workers: 0 });
+    const { code, issues } = issuesOf({ memory: "4GB", port: 70000, namespace: "Team_A", workers: 0 });
     expect(code).toBe("invalid-argument");
     expect(issues.map((i) => i.field).sort()).toEqual(["memory", "namespace", "port", "workers"]);
   });
@@ -159,7 +159,7 @@ describe("resources: simple and advanced forms", () => {
   it("checks quantities against the Kubernetes grammar", () => {
     expect(issueFor({ cpu: "two" }, "cpu")).toContain("not a Kubernetes quantity");
     expect(issueFor({ cpu: 0 }, "cpu")).toContain("greater than 0");
-    expect(issueFor({ memory: "4096" }, "memory")).toContain("needs a unit");
+    expect(issueFor({ memory: "1.5" }, "memory")).toContain("needs a unit");
     expect(issueFor({ memory: "4GB" }, "memory")).toContain("not a Kubernetes quantity");
     expect(issueFor({ memory: "512m" }, "memory")).toContain("milli-bytes");
     expect(issueFor({ resources: { requests: { cpu: "-1" } } }, "resources.requests.cpu")).toContain("negative");

@@ -16,8 +16,14 @@
  *   (label kueue.x-k8s.io/priority-class); without a queue it is the pod's
  *   priorityClassName.
  * - `computePool` selects a GKE node pool (cloud.google.com/gke-nodepool).
- * - Sizes (memory, disk, sharedMemory, tmpfs.size) need a unit: Kubernetes
- *   reads a bare "4096" as bytes.
+ * - Sizes (memory, disk, sharedMemory, tmpfs.size) are quantities with a
+ *   unit ("4Gi"), or whole numbers as Metaflow gives them: megabytes for
+ *   memory and disk, mebibytes for sharedMemory and tmpfs.size (Metaflow
+ *   renders "<n>M" and "<n>Mi"). A decimal without a unit is refused:
+ *   Kubernetes would read it as bytes.
+ * - Sizes of the whole spec and of its lists and maps are bounded
+ *   (JOB_SPEC_LIMITS): a job record must fit a Firestore document, and bad
+ *   input must cost little to refuse.
  * - `gpu` is Metaflow's spelling of `gpus`; give one of them.
  *
  * The parts: the fields with their defaults and limits (job-spec-input.ts,
@@ -28,11 +34,13 @@
 import type { z } from "zod";
 import { toMebibytes } from "./quantities.ts";
 import { JOB_SPEC_DEFAULTS, JobSpecInput, type QosClass, type RawJobSpec } from "./job-spec-input.ts";
-import { jobSpecError } from "./job-spec-issues.ts";
+import { jobSpecError, specIssuesError } from "./job-spec-issues.ts";
+import { specLimitIssues, specSizeIssue } from "./job-spec-limits.ts";
 import { checkCrossFields, memoryBytes, resolveFor, withImplicitGpu } from "./job-spec-rules.ts";
 
 export {
   JOB_SPEC_DEFAULTS,
+  JOB_SPEC_LIMITS,
   JobSpecInput,
   MAX_TIMEOUT_SECONDS,
   MAX_WORKERS,
@@ -128,12 +136,19 @@ export type JobSpec = z.output<typeof JobSpec>;
 /**
  * Validate and normalise a job spec. Throws KineticError with code
  * "unknown-accelerator" (the accelerator string is not in the catalog) or
- * "invalid-argument", listing every problem as {field, message}.
+ * "invalid-argument", listing the problems as {field, message} (the first
+ * ones, and a count of the rest). The size limits come first, so an
+ * oversized input is refused without looking at each entry.
  *
  * @example parseJobSpec({ accelerator: "nvidia-l4:4", image: "pytorch/pytorch:2.5.1" }).gpus === 4
  */
 export function parseJobSpec(input: unknown): JobSpec {
+  const limits = specLimitIssues(input);
+  if (limits.length) throw specIssuesError(limits);
   const result = JobSpec.safeParse(input);
-  if (result.success) return result.data;
-  throw jobSpecError(result.error);
+  if (!result.success) throw jobSpecError(result.error);
+  // Defaults and Metaflow's forms ("k=v" node selectors) can grow a spec: the stored form must fit too.
+  const stored = specSizeIssue(result.data, "the job spec once normalised");
+  if (stored) throw specIssuesError([stored]);
+  return result.data;
 }

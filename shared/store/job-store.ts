@@ -30,6 +30,8 @@ export interface JobDoc extends JobRecord {
   pendingKind?: string;
   /** Set once the job-finished event has been published. */
   finishedEventPublished?: boolean;
+  /** Until when one publisher holds the right to publish the finished event (see claimFinishedEvent). */
+  finishedEventClaimUntil?: string;
   /** cleanupTtl bookkeeping: cluster objects still to delete, and when. */
   cleanupPending?: boolean;
   cleanupDueAt?: string;
@@ -91,6 +93,14 @@ export interface JobStore extends ExpiringRecords<JobDoc> {
   rescheduleCleanup(id: string, dueAt: string): Promise<boolean>;
   /** Marks the job's cluster objects as cleaned up; a record purged meanwhile is not an error. */
   clearCleanupPending(id: string): Promise<void>;
+  /**
+   * Claims the right to publish the job's finished event: true for exactly one
+   * caller among concurrent ones; false once it was published or while another
+   * caller's claim holds. A claim whose holder died lapses after `holdMs`.
+   */
+  claimFinishedEvent(id: string, options: { now: Date; holdMs: number }): Promise<boolean>;
+  /** Gives a claim back after a publish that failed, so the next sync retries at once. */
+  releaseFinishedEventClaim(id: string): Promise<void>;
 }
 
 export interface StoreOptions {
@@ -231,6 +241,20 @@ export class DocJobStore implements JobStore {
     await this.db.update(JOBS, id, { cleanupPending: false }, ["cleanupDueAt"]);
   }
 
+  claimFinishedEvent(id: string, options: { now: Date; holdMs: number }): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const job = (await tx.get(JOBS, id))?.data as Partial<JobDoc> | undefined;
+      if (!job || job.finishedEventPublished) return false;
+      if (job.finishedEventClaimUntil && Date.parse(job.finishedEventClaimUntil) > options.now.getTime()) return false;
+      tx.update(JOBS, id, { finishedEventClaimUntil: new Date(options.now.getTime() + options.holdMs).toISOString() });
+      return true;
+    });
+  }
+
+  async releaseFinishedEventClaim(id: string): Promise<void> {
+    await this.db.update(JOBS, id, {}, ["finishedEventClaimUntil"]);
+  }
+
   listExpired(now: Date, page: { limit: number; after?: Expiring<JobDoc> }): Promise<Array<Expiring<JobDoc>>> {
     return this.expiring.listExpired(now, page);
   }
@@ -248,6 +272,7 @@ export function toRecord(job: JobDoc, options: { events?: boolean } = {}): JobRe
     pendingSince: _p,
     pendingKind: _k,
     finishedEventPublished: _f,
+    finishedEventClaimUntil: _fc,
     cleanupPending: _c,
     cleanupDueAt: _d,
     expireAt: _e,

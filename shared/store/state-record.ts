@@ -36,6 +36,8 @@ export interface StateRecord<S extends string> {
 }
 
 export interface Transition<S extends string, R> {
+  /** Apply only from one of these states (e.g. QUEUED → SUBMITTED, so a duplicate creator changes nothing). */
+  from?: S[];
   to: S;
   reason: string;
   message?: string;
@@ -67,6 +69,7 @@ export function applyTransition<S extends string, R extends StateRecord<S>>(
   now: Date,
   options: Omit<TransitionOptions<S>, "clock" | "noun">,
 ): R | undefined {
+  if (input.from && !input.from.includes(current.state)) return undefined;
   if (!options.machine.canTransition(current.state, input.to)) return undefined;
   const sameState = current.state === input.to;
   const changed =

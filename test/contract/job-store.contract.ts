@@ -167,6 +167,27 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
       await store.clearCleanupPending("never-existed");
     });
 
+    it("one claim to publish a finished event among concurrent claimers; it lapses, is given back, or ends when published", async () => {
+      const { store, clock } = newStore();
+      await store.create({ id: "f", namespace: "ns", accelerator: "cpu" });
+      const now = clock.now();
+      const claims = await Promise.all(
+        Array.from({ length: 5 }, () => store.claimFinishedEvent("f", { now, holdMs: 60_000 })),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.claimFinishedEvent("f", { now: new Date(now.getTime() + 30_000), holdMs: 60_000 })).toBe(
+        false,
+      );
+      expect(await store.claimFinishedEvent("f", { now: new Date(now.getTime() + 61_000), holdMs: 60_000 })).toBe(true);
+      await store.releaseFinishedEventClaim("f");
+      expect(await store.claimFinishedEvent("f", { now: new Date(now.getTime() + 62_000), holdMs: 60_000 })).toBe(true);
+      await store.patch("f", { finishedEventPublished: true });
+      expect(await store.claimFinishedEvent("f", { now: new Date(now.getTime() + 999_000), holdMs: 60_000 })).toBe(
+        false,
+      );
+      expect(await store.claimFinishedEvent("missing", { now, holdMs: 60_000 })).toBe(false);
+    });
+
     it("lists expired records and deletes only those unchanged since they were read", async () => {
       const { store, clock } = newStore();
       await store.create({ id: "x1", namespace: "ns", accelerator: "cpu", state: "REJECTED" });

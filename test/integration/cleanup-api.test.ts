@@ -37,7 +37,14 @@ let cron: ReturnType<typeof getTestServer>;
 beforeEach(async () => {
   ns = await createTestNamespace("cleanup-api");
   f = new Fixture(kc, ns.name);
-  deps = testDeps({ namespaces: [ns.name], clock: f.clock, stores: f.stores, cluster: f.cluster });
+  // The tester is an operator ("*") and the scheduler, as cleanup and the admin routes require.
+  deps = testDeps({
+    namespaces: [ns.name],
+    config: { namespacePolicy: { tester: ["*"] }, schedulers: ["tester"] },
+    clock: f.clock,
+    stores: f.stores,
+    cluster: f.cluster,
+  });
   api = createApiApp(() => Promise.resolve(deps), [adminRoutes]);
   setDeps(deps);
   cron = getTestServer("cleanupTtl");
@@ -170,9 +177,11 @@ describe("admin API", () => {
     await f.waitGone("busy");
   });
 
-  it("refuses a namespace the caller may not use", async () => {
-    const res = await request(api).post("/admin/clean").set(auth).send({ namespace: "kube-system" });
+  it("is for operators: a caller who may only use the namespace gets 403", async () => {
+    deps.config = { ...deps.config, namespacePolicy: { tester: [ns.name] } };
+    const res = await request(api).post("/admin/clean").set(auth).send({ namespace: ns.name, force: true });
     expect(res.status).toBe(403);
+    expect(res.body.error.message).toMatch(/for operators/);
   });
 });
 

@@ -77,9 +77,36 @@ describe("profile create", () => {
   it("without a terminal, names every missing field and writes nothing", async () => {
     const r = await sb.run(["profile", "create", "--project", "some-proj"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("missing name, zone, cluster, namespace for the new profile (no terminal to prompt on)");
+    expect(r.stderr).toContain("missing name, zone, cluster for the new profile (no terminal to prompt on)");
     expect(r.stderr).toContain("  - zone: required");
     await expect(stat(sb.profilesFile)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('without a terminal, the namespace defaults to "default" (the documented example, verbatim)', async () => {
+    const r = await sb.run([
+      "profile",
+      "create",
+      "dev-tpu",
+      "--project",
+      "my-ml-dev",
+      "--zone",
+      "us-central2-b",
+      "--cluster",
+      "dev-tpu",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await sb.readProfiles()).toEqual({
+      current: "dev-tpu",
+      profiles: {
+        "dev-tpu": { project: "my-ml-dev", zone: "us-central2-b", cluster: "dev-tpu", namespace: "default" },
+      },
+    });
+    // An env var still beats the default.
+    const env = await sb.run(["profile", "create", "other", ...fields("my-ml-dev").slice(0, 6)], {
+      KINETIC_NAMESPACE: "ml",
+    });
+    expect(env.code, env.stderr).toBe(0);
+    expect(await sb.readProfiles()).toMatchObject({ profiles: { other: { namespace: "ml" } } });
   });
 
   it("validates the name and every field, naming the one that is wrong", async () => {
