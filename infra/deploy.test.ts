@@ -284,6 +284,15 @@ describe("functions and triggers", () => {
     }
   });
 
+  it("tells each cron which identity its scheduler ticks come from, and nothing else that identity", () => {
+    for (const spec of FUNCTIONS) {
+      const fn = one(T.fn, `fn-${functionSlug(spec)}`);
+      const env = (fn.inputs.serviceConfig as { environmentVariables: Record<string, string> }).environmentVariables;
+      if (spec.trigger.kind === "schedule") expect(env.KINETIC_SCHEDULER_PRINCIPALS).toBe(email("kinetic-scheduler"));
+      else expect(env.KINETIC_SCHEDULER_PRINCIPALS).toBeUndefined();
+    }
+  });
+
   it("lets only the matching identity invoke each function", () => {
     const invokers = of(T.runIam);
     for (const i of invokers) expect(i.inputs.role).toBe("roles/run.invoker");

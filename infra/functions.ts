@@ -94,6 +94,8 @@ export function createFunctions(
             KINETIC_ZONE: cfg.zone,
             KINETIC_CLUSTER: cfg.cluster,
             KINETIC_IMAGE_REPOSITORY: registry.imageRepository,
+            // The crons' ticks carry a schedule time; only the scheduler's account may name one.
+            ...(spec.trigger.kind === "schedule" ? { KINETIC_SCHEDULER_PRINCIPALS: ids.scheduler.email } : {}),
           },
         },
       },

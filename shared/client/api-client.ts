@@ -48,6 +48,9 @@ function codeForStatus(status: number): ErrorCode {
   if (status === 403) return "permission-denied";
   if (status === 404) return "not-found";
   if (status === 409) return "failed-precondition";
+  // The front end's or functions-framework's own answers to a body it will not take.
+  if (status === 413) return "payload-too-large";
+  if (status === 415) return "unsupported-media-type";
   if (status === 429) return "resource-exhausted";
   if (status === 503 || status === 502 || status === 504) return "unavailable";
   return "internal";

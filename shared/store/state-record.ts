@@ -5,7 +5,7 @@
  * a transition on any document store, so each domain only declares its
  * machine.
  */
-import { KineticError } from "../errors.ts";
+import { KineticError, truncateText } from "../errors.ts";
 import type { Clock } from "../clock.ts";
 import { defined, type DocDb } from "./docs.ts";
 
@@ -65,10 +65,12 @@ export interface TransitionOptions<S extends string> {
 /** The record after `input`, or undefined when the move is refused or would change nothing. Pure. */
 export function applyTransition<S extends string, R extends StateRecord<S>>(
   current: R,
-  input: Transition<S, R>,
+  given: Transition<S, R>,
   now: Date,
   options: Omit<TransitionOptions<S>, "clock" | "noun">,
 ): R | undefined {
+  // A message comes from outside (an API server, a scheduler): bounded, so a record always fits its document.
+  const input = given.message === undefined ? given : { ...given, message: truncateText(given.message) };
   if (input.from && !input.from.includes(current.state)) return undefined;
   if (!options.machine.canTransition(current.state, input.to)) return undefined;
   const sameState = current.state === input.to;

@@ -84,6 +84,19 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
       ).toBe(false);
     });
 
+    it("bounds a transition's message, so a huge API server message still fits the record", async () => {
+      const { store } = newStore();
+      await store.create({ id: "big-msg", namespace: "ns", accelerator: "cpu" });
+      const r = await store.transition("big-msg", {
+        to: "FAILED",
+        reason: "ClusterRejected",
+        message: "x".repeat(2_000_000),
+      });
+      expect(r.job.message!.length).toBeLessThanOrEqual(8192);
+      expect(r.job.message).toMatch(/truncated: \d+ more characters/);
+      expect((await store.get("big-msg"))?.message).toBe(r.job.message);
+    });
+
     it("a transition of an unknown job is not-found; a patch of one too", async () => {
       const { store } = newStore();
       await expect(store.transition("ghost", { to: "RUNNING", reason: "x" })).rejects.toMatchObject({

@@ -3,7 +3,9 @@
  * proxy, and wires a Pub/Sub emulator push subscription to it: the real
  * event path (publish → emulator push → functions-framework → handler).
  * The proxy can answer 500 after the handler ran, to make the emulator
- * redeliver the very same message (a lost ack).
+ * redeliver the very same message (a lost ack), and can hand one delivery
+ * to the function several times at once (Pub/Sub delivering one message to
+ * several instances concurrently).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +23,8 @@ export interface PushTarget {
   deliveries: Delivery[];
   /** How many deliveries of each message are answered 500 (after the handler ran) before one is acked. */
   failFirstDeliveries: number;
+  /** Copies of each delivery handed to the function concurrently (1 = as received). */
+  concurrentCopies: number;
   publish(data: unknown, attributes?: Record<string, string>): Promise<string>;
   publishRaw(data: Buffer, attributes?: Record<string, string>): Promise<string>;
   close(): Promise<void>;
@@ -46,15 +50,21 @@ export async function servePushTarget(functionName: string, project: string, top
     } catch {
       /* not JSON: forwarded as is */
     }
-    const upstream = await fetch(`http://127.0.0.1:${fnPort}${req.url}`, {
-      method: req.method ?? "POST",
-      headers: { "content-type": req.headers["content-type"] ?? "application/json" },
-      body,
-    });
-    await upstream.arrayBuffer();
+    const forward = async () => {
+      const upstream = await fetch(`http://127.0.0.1:${fnPort}${req.url}`, {
+        method: req.method ?? "POST",
+        headers: { "content-type": req.headers["content-type"] ?? "application/json" },
+        body,
+      });
+      await upstream.arrayBuffer();
+      return upstream.status;
+    };
+    const statuses = await Promise.all(Array.from({ length: Math.max(1, target.concurrentCopies) }, forward));
     const n = (seen.get(messageId) ?? 0) + 1;
     seen.set(messageId, n);
-    const status = n <= target.failFirstDeliveries ? 500 : upstream.status;
+    // Acked when any copy was: that is when Pub/Sub stops redelivering.
+    const upstreamStatus = statuses.find((st) => st < 300) ?? statuses[0]!;
+    const status = n <= target.failFirstDeliveries ? 500 : upstreamStatus;
     deliveries.push({ messageId, status });
     res.writeHead(status).end();
   });
@@ -72,6 +82,7 @@ export async function servePushTarget(functionName: string, project: string, top
     pubsub,
     deliveries,
     failFirstDeliveries: 0,
+    concurrentCopies: 1,
     publish: (data, attributes = {}) => topic.publishMessage({ json: data, attributes }),
     publishRaw: (data, attributes = {}) => topic.publishMessage({ data, attributes }),
     async close() {

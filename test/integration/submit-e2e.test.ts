@@ -100,6 +100,29 @@ describe("job submission over Pub/Sub push", () => {
     expect(jobs.items[0]!.metadata!.labels!["kinetic.dev/job-id"]).toBe(id);
   });
 
+  it("turns one message handed to five instances at once into one job, one object, one SUBMITTED event", async () => {
+    const { id: _none, ...anonymous } = cpuJob("unused");
+    const marker = uniqueId("conc");
+    push.concurrentCopies = 5;
+    let messageId: string;
+    try {
+      messageId = await push.publish({ ...anonymous, labels: { marker } });
+      await waitFor(async () => push.deliveries.some((d) => d.messageId === messageId && d.status < 300), {
+        timeoutMs: 90_000,
+        description: "the concurrent deliveries to be acked",
+      });
+    } finally {
+      push.concurrentCopies = 1;
+    }
+    const id = deriveJobId(`pubsub:${messageId}`);
+    const job = await jobInState(deps, id, ["SUBMITTED", "PENDING", "RUNNING", "SUCCEEDED"]);
+    expect(job.events.filter((e) => e.state === "QUEUED")).toHaveLength(1);
+    // One SUBMITTED, by whichever delivery moved first (its create, or a twin's 409: AlreadyExists).
+    expect(job.events.filter((e) => e.state === "SUBMITTED")).toHaveLength(1);
+    const jobs = await batch().listNamespacedJob({ namespace: ns.name, labelSelector: `marker=${marker}` });
+    expect(jobs.items).toHaveLength(1);
+  });
+
   it("dedupes a republish: a new message id with the same job id is the same job", async () => {
     const id = uniqueId("repub");
     const first = await push.publish(cpuJob(id));
