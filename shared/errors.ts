@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "permission-denied",
   "not-found",
   "already-exists",
+  "id-conflict",
   "failed-precondition",
   "resource-exhausted",
   "payload-too-large",
@@ -38,6 +39,8 @@ const BEHAVIOUR = {
   "permission-denied": { status: 403, retryable: false },
   "not-found": { status: 404, retryable: false },
   "already-exists": { status: 409, retryable: false },
+  /** A job id already names a different job (another spec, or a namespace the caller cannot see). */
+  "id-conflict": { status: 409, retryable: false },
   "failed-precondition": { status: 409, retryable: false },
   "resource-exhausted": { status: 429, retryable: true },
   // The same bytes are refused every time: never retried.

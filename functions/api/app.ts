@@ -12,7 +12,12 @@ import { JOB_STATES } from "../../shared/schemas/job-state.ts";
 import { toRecord } from "../../shared/store/job-store.ts";
 import { submitJob, ensureId } from "../../shared/jobs/submit.ts";
 import { cancelJob } from "../../shared/jobs/cancel.ts";
-import { assertNamespaceAllowed, seesAllNamespaces } from "../../shared/jobs/namespace-policy.ts";
+import {
+  allowedNamespaces,
+  assertNamespaceAllowed,
+  namespaceMatches,
+  seesAllNamespaces,
+} from "../../shared/jobs/namespace-policy.ts";
 import { isTerminal } from "../../shared/schemas/job-state.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
@@ -69,6 +74,8 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
         ...(key ? { key: `http:${principal.id}:${key}` } : {}),
         principal: principal.id,
         source: `http:${principal.id}`,
+        // The caller reads the error in the answer; storing it would let invalid specs squat ids.
+        recordRejections: false,
       });
       if (outcome.status === "rejected") {
         res
@@ -159,11 +166,13 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
   return app;
 }
 
-/** The job, if the caller may see its namespace (REJECTED records without one are visible to their reader). */
+/** The job, if the caller may see its namespace; otherwise the same 404 as for no job, so nothing leaks. */
 async function visibleJob(deps: Deps, principal: Principal, id: string) {
   const job = await deps.store.get(id);
-  if (!job) throw new KineticError("not-found", `job ${id} not found`);
-  if (job.namespace) assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, job.namespace);
+  const visible =
+    job !== undefined &&
+    allowedNamespaces(deps.config.namespacePolicy, principal.id).some((p) => namespaceMatches(p, job.namespace));
+  if (!visible) throw new KineticError("not-found", `job ${id} not found`);
   return job;
 }
 

@@ -5,7 +5,8 @@
 import { KineticError } from "../errors.ts";
 import type { NamespacePolicy } from "../runtime-config.ts";
 
-function matches(pattern: string, namespace: string): boolean {
+/** Whether a policy pattern ("team-*", "*" or a name) covers the namespace. */
+export function namespaceMatches(pattern: string, namespace: string): boolean {
   return pattern.endsWith("*") ? namespace.startsWith(pattern.slice(0, -1)) : pattern === namespace;
 }
 
@@ -15,7 +16,7 @@ export function allowedNamespaces(policy: NamespacePolicy, principal: string): s
 
 export function assertNamespaceAllowed(policy: NamespacePolicy, principal: string, namespace: string): void {
   const allowed = allowedNamespaces(policy, principal);
-  if (!allowed.some((p) => matches(p, namespace))) {
+  if (!allowed.some((p) => namespaceMatches(p, namespace))) {
     throw new KineticError("permission-denied", `namespace "${namespace}" is not one the submitter may use`, {
       issues: [
         {

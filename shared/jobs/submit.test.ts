@@ -211,4 +211,50 @@ describe("submitJob", () => {
       expect(job.updatedAt).toBe(job.events[1]!.at);
     });
   });
+
+  describe("ids", () => {
+    it("the same id with a different spec is an id conflict: nothing changes and nothing of the first job is shown", async () => {
+      const deps = memoryDeps();
+      await submitJob(deps, message({ ...SPEC, id: "taken", env: { SECRET_ISH: "value-a" } }));
+      const out = await submitJob(deps, message({ ...SPEC, id: "taken", image: "other:1" }, { source: "pubsub:m2" }));
+      expect(out.status).toBe("rejected");
+      if (out.status !== "rejected") throw new Error("unreachable");
+      expect(out.job).toBeUndefined();
+      expect(out.error).toMatchObject({ code: "id-conflict", status: 409, retryable: false });
+      expect(JSON.stringify(out.error.toJSON())).not.toContain("value-a");
+      expect(await deps.store.get("taken")).toMatchObject({ image: "python:3.12", source: "pubsub:m1" });
+      expect(deps.cluster.submits).toBe(1);
+    });
+
+    it("another namespace reusing a QUEUED job's id never gets its spec created under that record", async () => {
+      const deps = memoryDeps({ namespaces: ["team-a", "team-b"] });
+      for (let i = 0; i < 3; i++) deps.cluster.failNext("submit", new KineticError("cluster-unavailable", "down"));
+      await expect(submitJob(deps, message({ ...SPEC, namespace: "team-a", id: "x" }))).rejects.toThrow();
+      expect((await deps.store.get("x"))?.state).toBe("QUEUED");
+      const other = await submitJob(deps, message({ ...SPEC, namespace: "team-b", id: "x" }, { source: "pubsub:b" }));
+      expect(other).toMatchObject({ status: "rejected", error: { code: "id-conflict" } });
+      expect([...deps.cluster.objects.keys()]).toEqual([]);
+      // team-a's own redelivery still finishes team-a's job.
+      await submitJob(deps, message({ ...SPEC, namespace: "team-a", id: "x" }));
+      expect([...deps.cluster.objects.values()].map((o) => o.namespace)).toEqual(["team-a"]);
+    });
+
+    it("an invalid spec from a caller who reads the answer stores nothing, so it cannot squat the id", async () => {
+      const deps = memoryDeps();
+      const bad = await submitJob(deps, {
+        spec: { ...SPEC, id: "wanted", cpu: "lots" },
+        principal: "tester",
+        source: "http:tester",
+        recordRejections: false,
+      });
+      expect(bad.status).toBe("rejected");
+      expect(await deps.store.get("wanted")).toBeUndefined();
+      const good = await submitJob(deps, {
+        spec: { ...SPEC, id: "wanted" },
+        principal: "tester",
+        source: "http:tester",
+      });
+      expect(good.status).toBe("created");
+    });
+  });
 });

@@ -39,6 +39,11 @@ export interface SubmitRequest {
   source: string;
   /** Publish time of a message, for the age guard. */
   publishedAt?: string;
+  /**
+   * Record bad input as a REJECTED job (default). A message has no other way to tell its publisher; an HTTP
+   * caller gets the error in the answer, so nothing is stored and no id can be squatted with invalid specs.
+   */
+  recordRejections?: boolean;
 }
 
 export type SubmitOutcome =
@@ -70,6 +75,18 @@ export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<Subm
     spec: toStoredSpec(spec),
     source: req.source,
   });
+  // The same id with another spec (or another namespace) is another job: refuse it without showing the first.
+  if (!created && !sameSpec(job, spec)) {
+    const error = new KineticError(
+      "id-conflict",
+      `job id ${jobId} is already used by a different job; choose another id`,
+      {
+        issues: [{ field: "id", message: "already used by a different job" }],
+      },
+    );
+    deps.log.warn("job id conflict", { jobId, source: req.source });
+    return { status: "rejected", error };
+  }
   // A redelivery after a failed cluster call finds the job still QUEUED and finishes the work.
   if (!created && (job.state !== "QUEUED" || job.workload)) {
     deps.log.info("duplicate submission", { jobId, state: job.state, source: req.source });
@@ -135,8 +152,8 @@ async function deleteAfterCancel(deps: JobDeps, jobId: string, ref: WorkloadRef)
 
 async function reject(deps: JobDeps, req: SubmitRequest, id: string | undefined, error: KineticError) {
   deps.log.warn("job rejected", { jobId: id, code: error.code, error: error.message, source: req.source });
-  // Without an id (an HTTP call without one) the caller gets the error and nothing is stored.
-  if (!id) return { status: "rejected" as const, error };
+  // Without an id, or for a caller who gets the error in the answer, nothing is stored.
+  if (!id || req.recordRejections === false) return { status: "rejected" as const, error };
   const raw = (typeof req.spec === "object" && req.spec !== null ? req.spec : {}) as Record<string, unknown>;
   const { job } = await deps.store.create({
     id,
@@ -193,6 +210,21 @@ function reasonOf(error: KineticError): string {
 function describe(error: KineticError): string {
   if (!error.issues.length) return error.message;
   return `${error.message}: ${error.issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`;
+}
+
+/** Whether a stored job is this submission: same namespace and the same validated spec, key order aside. */
+function sameSpec(job: JobDoc, spec: JobSpec): boolean {
+  return job.namespace === spec.namespace && canonical(job.spec ?? {}) === canonical(toStoredSpec(spec));
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
 }
 
 function toStoredSpec(spec: JobSpec): Record<string, unknown> {

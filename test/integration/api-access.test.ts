@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 describe("namespace access on the API", () => {
-  it("lets the owner read and cancel, denies an outsider, and keeps listing every namespace for operators", async () => {
+  it("lets the owner read and cancel, shows an outsider nothing (404), and keeps listing every namespace for operators", async () => {
     const id = uniqueId("acc");
     const created = await request(getTestServer("api"))
       .post("/jobs")
@@ -47,16 +47,20 @@ describe("namespace access on the API", () => {
       .send({ id, namespace: ns.name, command: ["true"], cpu: "100m", memory: "64Mi" });
     expect(created.status).toBe(201);
 
+    // A job in a namespace the outsider may not use answers exactly as a job that does not exist.
     for (const [method, path] of [
       ["get", `/jobs/${id}`],
       ["get", `/jobs/${id}/logs`],
       ["post", `/jobs/${id}/cancel`],
-      ["get", `/jobs?namespace=${ns.name}`],
     ] as const) {
       const res = await request(getTestServer("api"))[method](path).set(as(OUTSIDER));
-      expect(res.status, `${method} ${path}`).toBe(403);
-      expect(res.body.error.code).toBe("permission-denied");
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.body.error.code).toBe("not-found");
     }
+    // Naming the namespace outright is a plain refusal: it says nothing about any job.
+    const listed = await request(getTestServer("api")).get(`/jobs?namespace=${ns.name}`).set(as(OUTSIDER));
+    expect(listed.status).toBe(403);
+    expect(listed.body.error.code).toBe("permission-denied");
     expect((await deps.store.get(id))!.state).not.toBe("CANCELLED");
 
     const all = await request(getTestServer("api")).get("/jobs").set(as(OWNER));

@@ -55,19 +55,23 @@ describe("authentication", () => {
 });
 
 describe("POST /jobs", () => {
-  it("creates a job (201) and returns the same job for a repeated id (200)", async () => {
+  it("creates a job (201), returns it for a repeated submission (200), and refuses the id with another spec (409)", async () => {
     const id = uniqueId("http");
     const first = await request(server()).post("/jobs").set(auth).send(spec({ id }));
     expect(first.status).toBe(201);
     const created = JobRecord.parse(first.body.job);
     expect(created).toMatchObject({ id, state: "SUBMITTED", namespace: ns.name });
 
-    const again = await request(server())
+    const again = await request(server()).post("/jobs").set(auth).send(spec({ id }));
+    expect(again.status).toBe(200);
+    expect(JobRecord.parse(again.body.job)).toMatchObject({ id, createdAt: created.createdAt });
+    // The same id with another spec is another job: refused, the first one untouched.
+    const changed = await request(server())
       .post("/jobs")
       .set(auth)
       .send(spec({ id, cpu: "2" }));
-    expect(again.status).toBe(200);
-    expect(JobRecord.parse(again.body.job)).toMatchObject({ id, createdAt: created.createdAt });
+    expect(changed.status).toBe(409);
+    expect(changed.body.error.code).toBe("id-conflict");
     const k8s = await kubeConfigFromEnv()
       .makeApiClient(BatchV1Api)
       .listNamespacedJob({ namespace: ns.name, labelSelector: `kinetic.dev/job-id=${id}` });
