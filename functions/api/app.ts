@@ -12,6 +12,7 @@ import { JOB_STATES } from "../../shared/schemas/job-state.ts";
 import { toRecord } from "../../shared/store/job-store.ts";
 import { submitJob, ensureId } from "../../shared/jobs/submit.ts";
 import { cancelJob } from "../../shared/jobs/cancel.ts";
+import { isJobId } from "../../shared/schemas/job-id.ts";
 import {
   allowedNamespaces,
   assertNamespaceAllowed,
@@ -30,6 +31,8 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().min(1).optional(),
 });
+
+const CancelQuery = z.object({ namespace: z.string().min(1).optional() });
 
 const LogsQuery = z.object({
   worker: z.coerce.number().int().min(0).optional(),
@@ -117,8 +120,17 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
   app.post(
     "/jobs/:id/cancel",
     route(async (req, res, deps, principal) => {
-      const job = await visibleJob(deps, principal, String(req.params.id));
-      const cancelled = await cancelJob(deps, job.id, principal.id);
+      const id = String(req.params.id);
+      const q = parseQuery(CancelQuery, req.query);
+      if (q.namespace === undefined) {
+        const job = await visibleJob(deps, principal, id);
+        res.json({ job: toRecord(await cancelJob(deps, job.id, principal.id), { events: true }) });
+        return;
+      }
+      // Naming the namespace lets a cancel overtake its submission: an unseen id gets a tombstone there.
+      assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, q.namespace);
+      if (!isJobId(id)) throw new KineticError("not-found", `job ${id} not found`);
+      const cancelled = await cancelJob(deps, id, principal.id, { namespace: q.namespace });
       res.json({ job: toRecord(cancelled, { events: true }) });
     }),
   );

@@ -50,4 +50,43 @@ describe("cancelJob", () => {
     expect(["CANCELLED", "SUCCEEDED"]).toContain(job.state);
     expect(job.events.filter((e) => e.state === "CANCELLED" || e.state === "SUCCEEDED")).toHaveLength(1);
   });
+
+  it("a cancel that names its namespace and overtakes its submission leaves a tombstone: the late submission never runs", async () => {
+    const deps = memoryDeps();
+    const stone = await cancelJob(deps, "early", "alice", { namespace: "ns" });
+    expect(stone).toMatchObject({ state: "CANCELLED", reason: "CancelledBeforeSubmit", namespace: "ns" });
+    const late = await submitJob(deps, {
+      spec: { id: "early", namespace: "ns", image: "python:3.12" },
+      principal: "pubsub",
+      source: "pubsub:late",
+    });
+    expect(late).toMatchObject({ status: "duplicate", job: { state: "CANCELLED" } });
+    expect(deps.cluster.submits).toBe(0);
+  });
+
+  it("a cancel naming another namespace than the job's finds nothing and changes nothing", async () => {
+    const deps = memoryDeps({ namespaces: ["ns", "other"] });
+    await submitted(deps, "mine");
+    await expect(cancelJob(deps, "mine", "bob", { namespace: "other" })).rejects.toMatchObject({ code: "not-found" });
+    expect((await deps.store.get("mine"))?.state).toBe("SUBMITTED");
+    expect(deps.cluster.objects.size).toBe(1);
+  });
+
+  it("cancels racing their submissions: every job ends CANCELLED with nothing left on the cluster", async () => {
+    const deps = memoryDeps();
+    const ids = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+    await Promise.all(
+      ids.flatMap((id, i) => {
+        const submit = submitJob(deps, {
+          spec: { id, namespace: "ns", image: "python:3.12" },
+          principal: "pubsub",
+          source: `pubsub:${id}`,
+        });
+        const cancel = cancelJob(deps, id, "alice", { namespace: "ns" });
+        return i % 2 ? [submit, cancel] : [cancel, submit];
+      }),
+    );
+    for (const id of ids) expect((await deps.store.get(id))?.state, id).toBe("CANCELLED");
+    expect([...deps.cluster.objects.keys()]).toEqual([]);
+  });
 });

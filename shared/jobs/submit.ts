@@ -16,6 +16,9 @@ import type { JobDoc, JobStore } from "../store/job-store.ts";
 import { deriveJobId, JOB_ID_PATTERN, newJobId } from "../schemas/job-id.ts";
 import { assertNamespaceAllowed } from "./namespace-policy.ts";
 
+/** The reason of a tombstone that cancelJob leaves when a cancel overtakes its submission. */
+export const CANCELLED_BEFORE_SUBMIT = "CancelledBeforeSubmit";
+
 export interface JobDeps {
   store: JobStore;
   cluster: ClusterClient;
@@ -75,6 +78,11 @@ export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<Subm
     spec: toStoredSpec(spec),
     source: req.source,
   });
+  // A cancel overtook this submission and left a tombstone: the job stays cancelled and never runs.
+  if (!created && job.reason === CANCELLED_BEFORE_SUBMIT && job.namespace === spec.namespace) {
+    deps.log.info("submission refused: the job was cancelled before it arrived", { jobId, source: req.source });
+    return { status: "duplicate", job };
+  }
   // The same id with another spec (or another namespace) is another job: refuse it without showing the first.
   if (!created && !sameSpec(job, spec)) {
     const error = new KineticError(

@@ -46,7 +46,8 @@ export interface NewJob {
   image?: string;
   spec?: Record<string, unknown>;
   source?: string;
-  state?: "QUEUED" | "REJECTED";
+  /** QUEUED normally; REJECTED for bad input; CANCELLED for a tombstone (a cancel that overtook its submission). */
+  state?: "QUEUED" | "REJECTED" | "CANCELLED";
   reason?: string;
   message?: string;
 }

@@ -95,4 +95,19 @@ describe("tenant isolation in the jobs API", () => {
       ).status,
     ).toBe(409);
   });
+
+  it("a cancel that names its namespace may overtake the submission; another tenant's namespace is refused", async () => {
+    const { app, as, deps } = setup();
+    expect((await request(app).post("/jobs/r5/cancel?namespace=team-a").set(as("bob"))).status).toBe(403);
+    const early = await request(app).post("/jobs/r5/cancel?namespace=team-a").set(as("alice"));
+    expect(early.status).toBe(200);
+    expect(early.body.job).toMatchObject({ id: "r5", state: "CANCELLED", reason: "CancelledBeforeSubmit" });
+    const late = await request(app)
+      .post("/jobs")
+      .set(as("alice"))
+      .send({ ...SPEC, id: "r5", namespace: "team-a" });
+    expect(late.status).toBe(200);
+    expect(late.body.job.state).toBe("CANCELLED");
+    expect(deps.cluster.submits).toBe(0);
+  });
 });
