@@ -74,7 +74,8 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
       const outcome = await submitJob(deps, {
         // Without an id or an Idempotency-Key, every POST is a new job.
         spec: key ? body : ensureId(body),
-        ...(key ? { key: `http:${principal.id}:${key}` } : {}),
+        // An Idempotency-Key is scoped to (caller, namespace): two tenants' keys never meet.
+        ...(key ? { key: `http:${principal.id}:${String(body.namespace ?? "")}:${key}` } : {}),
         principal: principal.id,
         source: `http:${principal.id}`,
         // The caller reads the error in the answer; storing it would let invalid specs squat ids.

@@ -110,4 +110,23 @@ describe("tenant isolation in the jobs API", () => {
     expect(late.body.job.state).toBe("CANCELLED");
     expect(deps.cluster.submits).toBe(0);
   });
+
+  it("an Idempotency-Key is scoped to the caller and the namespace", async () => {
+    const { app, as, deps } = setup();
+    deps.config = { ...deps.config, namespacePolicy: { alice: ["team-a", "team-c"], bob: ["team-b"] } };
+    const key = { "Idempotency-Key": "nightly-1" };
+    const post = (who: "alice" | "bob", namespace: string) =>
+      request(app)
+        .post("/jobs")
+        .set(as(who))
+        .set(key)
+        .send({ ...SPEC, env: {}, namespace });
+    const a = await post("alice", "team-a");
+    const c = await post("alice", "team-c");
+    const b = await post("bob", "team-b");
+    const a2 = await post("alice", "team-a");
+    expect([a.status, c.status, b.status, a2.status]).toEqual([201, 201, 201, 200]);
+    expect(new Set([a.body.job.id, c.body.job.id, b.body.job.id]).size).toBe(3);
+    expect(a2.body.job.id).toBe(a.body.job.id);
+  });
 });
