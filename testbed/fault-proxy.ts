@@ -4,9 +4,10 @@
 //   fail-after    forward, wait for the server's answer, then answer 503 instead (it happened; the client saw an error)
 //   delay         wait, then forward (even if the client gave up meanwhile, as a slow server would still act)
 //   unauthorized  answer 401 like the API server does for a token it does not accept
-// Each rule faults `times` matching requests (default 1), then lets them pass. `kubeconfigPath` is a copy of the
-// testbed's kubeconfig with the proxy as server. TLS: the proxy serves the testbed's own serving certificate
-// (valid for 127.0.0.1, signed by the testbed CA) found beside the kubeconfig, so clients need no other trust.
+// Each rule faults `times` matching requests (default 1), each with `probability` (default 1: every one), then lets
+// them pass. `kubeconfigPath` is a copy of the testbed's kubeconfig with the proxy as server. TLS: the proxy serves
+// the testbed's own serving certificate (valid for 127.0.0.1, signed by the testbed CA) found beside the kubeconfig,
+// so clients need no other trust.
 //
 //   const proxy = await startFaultProxy(process.env.KINETIC_TEST_KUBECONFIG!);
 //   const rule = proxy.add({ method: "POST", path: /\/jobs$/, fault: { kind: "fail-after" } });
@@ -33,6 +34,8 @@ export interface FaultRule {
   fault: Fault;
   /** How many matching requests to fault (default 1; Infinity for all). */
   times?: number;
+  /** Fault each matching request with this probability (default 1), e.g. 0.05 for a random 5 %. */
+  probability?: number;
 }
 
 export interface ActiveRule {
@@ -106,7 +109,7 @@ export async function startFaultProxy(testbedKubeconfig: string): Promise<FaultP
     const path = new URL(req.url ?? "/", "https://proxy").pathname;
     const matching = rules.filter((r) => (!r.method || r.method === req.method) && r.path.test(path));
     for (const r of matching) r.matches++;
-    const rule = matching.find((r) => r.hits < r.times);
+    const rule = matching.find((r) => r.hits < r.times && (r.probability ?? 1) > Math.random());
     const fault = rule?.fault;
     if (rule && fault) {
       rule.hits++;

@@ -561,6 +561,24 @@ describe("runCleanup: due records", () => {
 });
 
 describe("runCleanup: workloads in the cluster", () => {
+  it("deletes at once a running workload whose job was cancelled (a create that landed after the cancel)", async () => {
+    const deps = setup();
+    await deps.store.create({ id: "late", namespace: NS, accelerator: "cpu" });
+    await deps.store.transition("late", { to: "CANCELLED", reason: "CancelledByUser" });
+    await deps.store.patch("late", { active: false, finishedEventPublished: true });
+    workload(deps, "late"); // running, and not the record's: the record never learnt of it
+
+    const s = await run(deps, { namespace: NS });
+    expect(s.items).toEqual([
+      expect.objectContaining({
+        action: "deleted",
+        name: "late",
+        reason: expect.stringMatching(/^its job was cancelled/),
+      }),
+    ]);
+    expect(has(deps, "Job", "late")).toBe(false);
+  });
+
   it("applies the TTL to finished workloads whose record never got a due date, and to those with no record", async () => {
     const deps = setup();
     const unflagged = await job(deps, "unflagged", { ttl: 60, flag: false });

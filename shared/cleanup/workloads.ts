@@ -199,6 +199,11 @@ async function judgeWorkload(ctx: RunContext, obj: ManagedObject, records: Map<s
     await deleteWorkload(ctx, ref, jobId, "running with no Kinetic record; force deletes running jobs");
     return;
   }
+  if (job?.state === "CANCELLED" && !obj.phase) {
+    // Still running although its job was cancelled: a create that landed after the cancel, by a delivery that died.
+    await deleteWorkload(ctx, ref, jobId, "its job was cancelled; nothing may keep running after a cancel");
+    return;
+  }
   // Finished: by the record (terminal) or, with no record, by the object's own conditions.
   const ttl = ttlSecondsOf(job, deps.config.defaultTtlSeconds);
   const finishedIso = job?.finishedAt ?? obj.finishedAt ?? obj.createdAt ?? ctx.now.toISOString();

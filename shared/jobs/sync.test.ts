@@ -10,6 +10,7 @@ import type { WorkloadStatus } from "../cluster/types.ts";
 import { memoryDeps, type MemoryDeps } from "../testing.ts";
 import { submitJob } from "./submit.ts";
 import { syncJobs } from "./sync.ts";
+import { cancelJob } from "./cancel.ts";
 
 const SPEC = { namespace: "ns", image: "python:3.12", command: ["python", "train.py"] };
 
@@ -254,5 +255,31 @@ describe("syncJobs", () => {
     const summary = await syncJobs(deps, { pageSize: 2 });
     expect(summary).toMatchObject({ scanned: 5, changed: 5, errors: 0 });
     for (let i = 0; i < 5; i++) expect((await deps.store.get(`p${i}`))?.state).toBe("RUNNING");
+  });
+
+  it("a create that lands after the cancel, from a delivery that then died, is deleted by the next sync", async () => {
+    const deps = memoryDeps();
+    const realSubmit = deps.cluster.submit.bind(deps.cluster);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let calls = 0;
+    // Copy A's create waits, then lands on the server, and its process dies (the call never returns).
+    deps.cluster.submit = async (w) => {
+      if (calls++ > 0) return realSubmit(w);
+      await gate;
+      await realSubmit(w);
+      return new Promise<never>(() => undefined);
+    };
+    const msg = { spec: { ...SPEC, id: "late" }, principal: "pubsub", source: "pubsub:m1" };
+    void submitJob(deps, msg); // copy A
+    await new Promise((r) => setTimeout(r, 10));
+    await cancelJob(deps, "late", "alice"); // QUEUED, no workload yet: nothing to delete
+    expect((await submitJob(deps, msg)).status).toBe("duplicate"); // copy B: acks
+    open();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(deps.cluster.objects.size).toBe(1);
+    await syncJobs(deps);
+    expect(deps.cluster.objects.size).toBe(0);
+    expect(await deps.store.get("late")).toMatchObject({ state: "CANCELLED", active: false });
   });
 });

@@ -8,7 +8,17 @@ import { isTerminal, type JobState } from "../schemas/job-state.ts";
 import type { EventBus, JobFinishedEvent } from "../bus/event-bus.ts";
 import type { WorkloadStatus } from "../cluster/types.ts";
 import type { JobDoc } from "../store/job-store.ts";
+import { workloadRef } from "../manifests/render.ts";
+import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
 import { createWorkload, type JobDeps } from "./submit.ts";
+
+function safeParseJobSpec(spec: Record<string, unknown>): JobSpec | undefined {
+  try {
+    return parseJobSpec(spec);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SyncDeps extends JobDeps {
   bus: EventBus;
@@ -55,6 +65,8 @@ export async function syncJobs(deps: SyncDeps, options: { pageSize?: number } = 
 
 async function syncOne(deps: SyncDeps, job: JobDoc, summary: SyncSummary): Promise<void> {
   if (isTerminal(job.state)) {
+    // A create in flight when the cancel landed may have made an object after it: delete it before letting go.
+    if (job.state === "CANCELLED" && !job.workload) await deleteLateWorkload(deps, job);
     // Terminal but its event was not published yet (a crash between commit and publish).
     await finish(deps, job);
     summary.finished++;
@@ -200,6 +212,14 @@ async function finish(deps: SyncDeps, job: JobDoc): Promise<void> {
         }
       : {}),
   });
+}
+
+/** Deletes the workload a cancelled job would have had (its name derives from the id); missing is fine. */
+async function deleteLateWorkload(deps: SyncDeps, job: JobDoc): Promise<void> {
+  const parsed = job.spec ? safeParseJobSpec(job.spec) : undefined;
+  if (!parsed) return; // a tombstone: no spec, never submitted
+  const { deleted } = await deps.cluster.delete(workloadRef(job.id, parsed));
+  if (deleted) deps.log.info("deleted a workload created after its job was cancelled", { jobId: job.id });
 }
 
 function times(status: WorkloadStatus) {
