@@ -12,14 +12,6 @@ import { workloadRef } from "../manifests/render.ts";
 import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
 import { createWorkload, type JobDeps } from "./submit.ts";
 
-function safeParseJobSpec(spec: Record<string, unknown>): JobSpec | undefined {
-  try {
-    return parseJobSpec(spec);
-  } catch {
-    return undefined;
-  }
-}
-
 export interface SyncDeps extends JobDeps {
   bus: EventBus;
 }
@@ -216,8 +208,13 @@ async function finish(deps: SyncDeps, job: JobDoc): Promise<void> {
 
 /** Deletes the workload a cancelled job would have had (its name derives from the id); missing is fine. */
 async function deleteLateWorkload(deps: SyncDeps, job: JobDoc): Promise<void> {
-  const parsed = job.spec ? safeParseJobSpec(job.spec) : undefined;
-  if (!parsed) return; // a tombstone: no spec, never submitted
+  if (!job.spec) return; // a tombstone: never submitted
+  let parsed: JobSpec;
+  try {
+    parsed = parseJobSpec(job.spec);
+  } catch {
+    return; // stored before a schema change: its workload, if any, is left to cleanupTtl
+  }
   const { deleted } = await deps.cluster.delete(workloadRef(job.id, parsed));
   if (deleted) deps.log.info("deleted a workload created after its job was cancelled", { jobId: job.id });
 }

@@ -224,7 +224,7 @@ function compareValues(a: unknown, b: unknown): number {
   if (ta !== tb) return ta - tb;
   const x = a instanceof Date ? a.getTime() : a;
   const y = b instanceof Date ? b.getTime() : b;
-  if (typeof x === "string" && typeof y === "string") return x < y ? -1 : x > y ? 1 : 0; // code-point order, as Firestore
+  if (typeof x === "string" && typeof y === "string") return x < y ? -1 : x > y ? 1 : 0; // UTF-16 order: the same as Firestore for the ASCII ids and names Kinetic stores
   if (typeof x === "number" || typeof x === "boolean") return Number(x) - Number(y);
   return 0;
 }
