@@ -11,6 +11,10 @@
  *    with 1,000 finished jobs shows the same reads).
  *
  * Run: npm run bench -- submit   (KINETIC_BENCH_JOBS=N to change N)
+ *
+ * The same figures beside their floors (a bare Firestore create plus a bare
+ * Kubernetes create, a bare functions-framework start), with throughput per
+ * instance and cold starts, are in perf.bench.ts (`npm run bench -- perf`).
  */
 import { performance } from "node:perf_hooks";
 import * as functions from "@google-cloud/functions-framework";

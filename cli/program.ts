@@ -9,8 +9,10 @@ import { SETTING_KEYS, SETTINGS } from "../shared/config/settings.ts";
 import { registerCleanupCommands } from "./commands/cleanup.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerInfraCommands } from "./commands/infra.ts";
+import { registerInitCommands } from "./commands/init.ts";
 import { registerJobsCommands } from "./commands/jobs.ts";
 import { registerProfileCommands } from "./commands/profile.ts";
+import { registerStudiesCommands } from "./commands/studies.ts";
 import { createContext } from "./context.ts";
 import { EXIT, ExitRequest, exitCodeFor } from "./exit-codes.ts";
 import { formatError, processIo, type Io } from "./output.ts";
@@ -73,8 +75,10 @@ export function buildProgram(io: Io = processIo, env = process.env): Command {
   registerConfigCommands(program, ctx);
   registerProfileCommands(program, ctx);
   registerJobsCommands(program, ctx);
+  registerStudiesCommands(program, ctx);
   registerCleanupCommands(program, ctx);
   registerInfraCommands(program, ctx);
+  registerInitCommands(program, ctx);
   return program;
 }
 

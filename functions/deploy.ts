@@ -39,7 +39,8 @@ export const FUNCTIONS: FunctionSpec[] = [
   {
     name: "submitJob",
     source: "functions/submit-job/index.ts",
-    signature: "cloudevent",
+    // Pub/Sub pushes to the function's URL with an OIDC token, which only an HTTP function can check.
+    signature: "http",
     trigger: { kind: "pubsub", topic: "jobs", maxDeliveryAttempts: 10, minBackoffSeconds: 10, maxBackoffSeconds: 600 },
     roles: ["roles/datastore.user"],
     publishes: [],

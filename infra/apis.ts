@@ -3,24 +3,10 @@
  * other workloads in the project may depend on them.
  */
 import * as gcp from "@pulumi/gcp";
+import { REQUIRED_APIS } from "./api-list.ts";
 import type { InfraConfig } from "./config.ts";
 
-export const REQUIRED_APIS = [
-  "artifactregistry.googleapis.com",
-  "cloudbuild.googleapis.com",
-  "cloudfunctions.googleapis.com",
-  "cloudscheduler.googleapis.com",
-  "compute.googleapis.com",
-  "container.googleapis.com",
-  "firestore.googleapis.com",
-  "iam.googleapis.com",
-  "iamcredentials.googleapis.com",
-  "logging.googleapis.com",
-  "monitoring.googleapis.com",
-  "pubsub.googleapis.com",
-  "run.googleapis.com",
-  "storage.googleapis.com",
-] as const;
+export { REQUIRED_APIS } from "./api-list.ts";
 
 export function enableApis(cfg: InfraConfig): gcp.projects.Service[] {
   return REQUIRED_APIS.map(

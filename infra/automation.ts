@@ -147,6 +147,8 @@ export interface UpOptions extends ApplyOptions {
   apiInvokers?: string[];
   namespaces?: string[];
   adoptFirestore?: boolean;
+  operators?: string[];
+  firestoreDatabase?: string;
 }
 
 /** Creates or updates everything, keeping the deployed pools and settings unless overridden. */
@@ -158,6 +160,8 @@ export async function up(target: Target, opts: UpOptions, deps: InfraDeps) {
       ...(opts.apiInvokers?.length ? { apiInvokers: opts.apiInvokers } : {}),
       ...(opts.namespaces?.length ? { namespaces: opts.namespaces } : {}),
       ...(opts.adoptFirestore !== undefined ? { adoptFirestore: opts.adoptFirestore } : {}),
+      ...(opts.operators?.length ? { operators: opts.operators } : {}),
+      ...(opts.firestoreDatabase ? { firestoreDatabase: opts.firestoreDatabase } : {}),
     }),
     opts,
     deps,

@@ -118,9 +118,13 @@ describe("naming and deploy declaration checks", () => {
   });
 
   it("derives a valid service account id for every declared function", () => {
-    for (const f of FUNCTIONS) expect(runtimeAccountId(f)).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+    for (const cluster of ["a", "train", "exactly-10", "a-forty-character-cluster-name-abcdefghij"])
+      for (const f of FUNCTIONS) expect(runtimeAccountId(cluster, f)).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
     const long = { ...FUNCTIONS[0]!, source: "functions/a-very-long-function-folder-name/index.ts" };
-    expect(() => runtimeAccountId(long)).toThrow(/longer than 30/);
+    // A long function folder is cut to fit, as a long cluster name is, rather than failing the deploy.
+    expect(runtimeAccountId("a-forty-character-cluster-name-abcdefghij", long)).toMatch(
+      /^kinetic-a-for-[0-9a-f]{4}-a-very-[0-9a-f]{4}$/,
+    );
     expect(() => functionSlug({ ...FUNCTIONS[0]!, source: "lib/x.ts" })).toThrow(/expected functions/);
   });
 

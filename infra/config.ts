@@ -53,6 +53,16 @@ export const InfraConfig = z
         z.string().regex(/^(user|group|serviceAccount|domain|principal|principalSet):.+$/, "expected an IAM member"),
       )
       .default([]),
+    /** Emails of operators: the namespace policy grants them every namespace (admin routes, manual cleanup). */
+    operators: z.array(z.email("expected an email")).default([]),
+    /**
+     * The cluster's Firestore database; defaults to kinetic-{tag}, one per cluster so two clusters' jobs
+     * never mix. "(default)" keeps the database of a deployment made before clusters had their own.
+     */
+    firestoreDatabase: z
+      .string()
+      .regex(/^(\(default\)|[a-z][a-z0-9-]{2,61}[a-z0-9])$/, "expected a Firestore database id or (default)")
+      .optional(),
     /** Firestore location; defaults to the cluster's region. */
     firestoreLocation: z.string().optional(),
     /** Adopt an existing (default) database, e.g. one kept by an earlier `kinetic down`. */

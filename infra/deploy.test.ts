@@ -59,10 +59,13 @@ const BASE: InfraConfigInput = {
   ],
 };
 
-const email = (accountId: string) => `${accountId}@acme-ml.iam.gserviceaccount.com`;
+// The cluster "train" fits the 10-character tag budget, so it is its own tag.
+const email = (id: string) => `${id.replace(/^kinetic-/, "kinetic-train-")}@acme-ml.iam.gserviceaccount.com`;
 const sa = (accountId: string) => `serviceAccount:${email(accountId)}`;
 const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
-const fnUrl = (slug: string) => `https://${slug}-mock.a.run.app`;
+const fnUrl = (slug: string) => `https://us-central1-acme-ml.cloudfunctions.net/kinetic-train-${slug}`;
+const runtimeEmail = (spec: (typeof FUNCTIONS)[number]) =>
+  `${runtimeAccountId("train", spec)}@acme-ml.iam.gserviceaccount.com`;
 
 let resources: Recorded[];
 let outputs: Record<string, unknown>;
@@ -85,8 +88,8 @@ describe("platform", () => {
 
   it("creates a Docker repository in the cluster's region", () => {
     const repo = one(T.repo, "images");
-    expect(repo.inputs).toMatchObject({ format: "DOCKER", location: "us-central1", repositoryId: "kinetic" });
-    expect(outputs.imageRepository).toBe("us-central1-docker.pkg.dev/acme-ml/kinetic");
+    expect(repo.inputs).toMatchObject({ format: "DOCKER", location: "us-central1", repositoryId: "kinetic-train" });
+    expect(outputs.imageRepository).toBe("us-central1-docker.pkg.dev/acme-ml/kinetic-train");
   });
 });
 
@@ -147,7 +150,8 @@ describe("Pub/Sub", () => {
   it("creates every declared topic with a dead-letter topic and a dead-letter subscription", () => {
     const topicNames = of(T.topic).map((t) => t.inputs.name);
     const subs = of(T.subscription);
-    for (const [key, name] of Object.entries(TOPICS)) {
+    for (const [key, base] of Object.entries(TOPICS)) {
+      const name = base.replace(/^kinetic-/, "kinetic-train-");
       expect(topicNames).toContain(name);
       expect(topicNames).toContain(`${name}-dlq`);
       const dlqSub = subs.find((s) => s.inputs.topic === `topic-${key}-dlq-id`);
@@ -222,7 +226,7 @@ describe("Firestore", () => {
 
   it("creates the database and a TTL policy on every declared TTL field", () => {
     expect(one(T.database, "firestore").inputs).toMatchObject({
-      name: "(default)",
+      name: "kinetic-train",
       type: "FIRESTORE_NATIVE",
       locationId: "us-central1",
     });
@@ -255,7 +259,7 @@ describe("functions and triggers", () => {
       const fn = one(T.fn, `fn-${functionSlug(spec)}`);
       expect(fn.inputs.buildConfig).toMatchObject({ entryPoint: spec.name, runtime: "nodejs24" });
       expect(fn.inputs.serviceConfig).toMatchObject({
-        serviceAccountEmail: email(runtimeAccountId(spec)),
+        serviceAccountEmail: runtimeEmail(spec),
         timeoutSeconds: spec.timeoutSeconds,
         availableMemory: spec.memory,
         maxInstanceCount: spec.maxInstances,
@@ -298,7 +302,7 @@ describe("functions and triggers", () => {
     for (const i of invokers) expect(i.inputs.role).toBe("roles/run.invoker");
     for (const spec of FUNCTIONS) {
       const members = invokers
-        .filter((i) => i.inputs.name === functionSlug(spec))
+        .filter((i) => i.inputs.name === `kinetic-train-${functionSlug(spec)}`)
         .map((i) => i.inputs.member)
         .sort();
       const want =
@@ -327,7 +331,7 @@ describe("IAM", () => {
     const projectGrants = of(T.projectIam);
     for (const spec of FUNCTIONS) {
       const roles = projectGrants
-        .filter((g) => g.inputs.member === sa(runtimeAccountId(spec)))
+        .filter((g) => g.inputs.member === `serviceAccount:${runtimeEmail(spec)}`)
         .map((g) => g.inputs.role)
         .sort();
       expect(roles, spec.name).toEqual(
@@ -346,10 +350,12 @@ describe("IAM", () => {
     const publishers = of(T.topicIam).filter((g) => g.inputs.member !== PUBSUB_AGENT);
     for (const spec of FUNCTIONS) {
       const topics = publishers
-        .filter((g) => g.inputs.member === sa(runtimeAccountId(spec)))
+        .filter((g) => g.inputs.member === `serviceAccount:${runtimeEmail(spec)}`)
         .map((g) => g.inputs.topic)
         .sort();
-      expect(topics, spec.name).toEqual(spec.publishes.map((k) => TOPICS[k]).sort());
+      expect(topics, spec.name).toEqual(
+        spec.publishes.map((k) => TOPICS[k].replace(/^kinetic-/, "kinetic-train-")).sort(),
+      );
     }
     for (const g of publishers) expect(g.inputs.role).toBe("roles/pubsub.publisher");
   });
@@ -360,7 +366,7 @@ describe("IAM", () => {
     expect(g[0]!.inputs).toMatchObject({
       role: "roles/iam.serviceAccountTokenCreator",
       member: PUBSUB_AGENT,
-      serviceAccountId: "projects/acme-ml/serviceAccounts/kinetic-push",
+      serviceAccountId: "projects/acme-ml/serviceAccounts/kinetic-train-push",
     });
   });
 
@@ -369,7 +375,7 @@ describe("IAM", () => {
     const users = (binding.inputs.subjects as { name: string; kind: string }[]).map((s) => s.name).sort();
     expect(users).toEqual(
       FUNCTIONS.filter((f) => f.cluster)
-        .map((f) => email(runtimeAccountId(f)))
+        .map((f) => runtimeEmail(f))
         .sort(),
     );
   });
@@ -468,7 +474,7 @@ describe("config variations", () => {
   it("the api function gets no invoker grants beyond the configured ones", async () => {
     const { resources: r } = await runDeploy(parseInfraConfig({ ...BASE, apiInvokers: [] }));
     const api = FUNCTIONS.find((f) => f.trigger.kind === "http")!;
-    expect(byType(r, T.runIam).filter((i) => i.inputs.name === functionSlug(api))).toEqual(
+    expect(byType(r, T.runIam).filter((i) => i.inputs.name === `kinetic-train-${functionSlug(api)}`)).toEqual(
       api.trigger.kind === "http" && api.trigger.public
         ? [expect.objectContaining({ inputs: expect.objectContaining({ member: "allUsers" }) })]
         : [],

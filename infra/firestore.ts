@@ -1,5 +1,5 @@
 /**
- * Firestore: the (default) database, one composite index per query declared in
+ * Firestore: the cluster's own database (so two clusters' jobs never mix), one composite index per query declared in
  * shared/store/queries.ts (derived, never hand-listed), and the TTL policies
  * from the deploy declaration. The database is kept on `kinetic down` unless asked.
  */
@@ -7,9 +7,11 @@ import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import { TTL_POLICIES } from "../functions/deploy.ts";
 import { QUERIES, type QueryDecl } from "../shared/store/queries.ts";
+import { firestoreDatabase } from "../shared/config/deployment-names.ts";
 import type { InfraConfig } from "./config.ts";
 
-export const DATABASE = "(default)";
+/** The cluster's database: its own (kinetic-{tag}) unless the config keeps an older one. */
+export const databaseOf = (cfg: InfraConfig): string => cfg.firestoreDatabase ?? firestoreDatabase(cfg.cluster);
 
 export interface IndexSpec {
   name: string;
@@ -39,13 +41,13 @@ export function createFirestore(cfg: InfraConfig, dependsOn: pulumi.Resource[]):
     "firestore",
     {
       project: cfg.project,
-      name: DATABASE,
+      name: databaseOf(cfg),
       locationId: cfg.firestoreLocation ?? cfg.region,
       type: "FIRESTORE_NATIVE",
       // Job history outlives the control plane: `kinetic down` leaves the data.
       deletionPolicy: "ABANDON",
     },
-    { dependsOn, ...(cfg.adoptFirestore ? { import: `projects/${cfg.project}/databases/${DATABASE}` } : {}) },
+    { dependsOn, ...(cfg.adoptFirestore ? { import: `projects/${cfg.project}/databases/${databaseOf(cfg)}` } : {}) },
   );
   const indexes = compositeIndexes().map(
     (ix) =>

@@ -15,11 +15,14 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
 import type { TopicKey } from "../shared/bus/topics.ts";
+import { functionUrl } from "../shared/config/deployment-names.ts";
 import { functionArtifactDir } from "./artifact.ts";
 import type { InfraConfig } from "./config.ts";
+import { databaseOf } from "./firestore.ts";
+import { functionEnvironment, operatorMember } from "./function-env.ts";
 import { member, type Identities } from "./iam.ts";
-import { functionSlug } from "./naming.ts";
-import { createPushSubscription, type TopicSet } from "./pubsub.ts";
+import { deployedName, functionSlug } from "./naming.ts";
+import { clusterTopics, createPushSubscription, type TopicSet } from "./pubsub.ts";
 import type { Registry } from "./registry.ts";
 
 /** A Cloud Scheduler job may run at most 30 minutes; the function's own timeout is the real bound. */
@@ -29,6 +32,8 @@ export interface DeployedFunction {
   spec: FunctionSpec;
   fn: gcp.cloudfunctionsv2.Function;
   url: pulumi.Output<string>;
+  /** The stable URL its callers put in their OIDC tokens' audience. */
+  audience: string;
 }
 
 export interface FunctionOptions {
@@ -47,6 +52,9 @@ export function createFunctions(
   const artifact = functionArtifactDir(opts.repoRoot);
   return FUNCTIONS.map((spec) => {
     const slug = functionSlug(spec);
+    const name = deployedName(cfg.cluster, spec);
+    // Known before the function exists, so it can be both the function's accepted audience and its callers'.
+    const audience = functionUrl(cfg.project, cfg.region, name);
     const runtimeSa = ids.runtime.get(spec.name);
     if (!runtimeSa) throw new Error(`no runtime service account for ${spec.name}`);
     const source = new gcp.storage.BucketObject(`source-${slug}`, {
@@ -61,8 +69,8 @@ export function createFunctions(
       {
         project: cfg.project,
         location: cfg.region,
-        name: slug,
-        description: `Kinetic ${spec.name}`,
+        name,
+        description: `Kinetic ${spec.name} of cluster ${cfg.cluster}`,
         buildConfig: {
           runtime: cfg.versions.functionsRuntime,
           entryPoint: spec.name,
@@ -86,17 +94,16 @@ export function createFunctions(
           // Pub/Sub push and Cloud Scheduler count as internal traffic in the same project.
           ingressSettings: isHttp ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY",
           allTrafficOnLatestRevision: true,
-          environmentVariables: {
-            NODE_ENV: "production",
-            // Stack traces in the logs point at the TypeScript sources (the artifact ships index.js.map).
-            NODE_OPTIONS: "--enable-source-maps",
-            KINETIC_PROJECT: cfg.project,
-            KINETIC_ZONE: cfg.zone,
-            KINETIC_CLUSTER: cfg.cluster,
-            KINETIC_IMAGE_REPOSITORY: registry.imageRepository,
-            // The crons' ticks carry a schedule time; only the scheduler's account may name one.
-            ...(spec.trigger.kind === "schedule" ? { KINETIC_SCHEDULER_PRINCIPALS: ids.scheduler.email } : {}),
-          },
+          environmentVariables: functionEnvironment({
+            cfg,
+            spec,
+            audience,
+            scheduler: ids.scheduler.email,
+            pushInvoker: ids.pushInvoker.email,
+            topics: clusterTopics(cfg),
+            database: databaseOf(cfg),
+            outputDirBase: registry.outputDirBase,
+          }),
         },
       },
       { dependsOn },
@@ -115,18 +122,19 @@ export function createFunctions(
     switch (spec.trigger.kind) {
       case "pubsub":
         invoker("push", member(ids.pushInvoker));
-        createPushSubscription(cfg, spec, topics, ids, url);
+        createPushSubscription(cfg, spec, topics, ids, url, audience);
         break;
       case "http":
         if (spec.trigger.public) invoker("public", "allUsers");
         cfg.apiInvokers.forEach((m, i) => invoker(`config-${i}`, m));
+        cfg.operators.forEach((e, i) => invoker(`operator-${i}`, operatorMember(e)));
         break;
       case "schedule":
         invoker("scheduler", member(ids.scheduler));
         new gcp.cloudscheduler.Job(`cron-${slug}`, {
           project: cfg.project,
           region: cfg.region,
-          name: `kinetic-${slug}`,
+          name,
           schedule: spec.trigger.schedule,
           timeZone: spec.trigger.timeZone,
           attemptDeadline: attemptDeadline(spec),
@@ -135,11 +143,11 @@ export function createFunctions(
           httpTarget: {
             uri: url,
             httpMethod: "POST",
-            oidcToken: { serviceAccountEmail: ids.scheduler.email, audience: url },
+            oidcToken: { serviceAccountEmail: ids.scheduler.email, audience },
           },
         });
         break;
     }
-    return { spec, fn, url };
+    return { spec, fn, url, audience };
   });
 }

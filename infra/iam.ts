@@ -10,6 +10,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
 import type { InfraConfig } from "./config.ts";
+import { accountId } from "../shared/config/deployment-names.ts";
 import { functionSlug, runtimeAccountId } from "./naming.ts";
 
 export const PRIMITIVE_ROLES = ["roles/owner", "roles/editor", "roles/viewer"] as const;
@@ -32,6 +33,7 @@ export interface Identities {
   nodes: gcp.serviceaccount.Account;
   /** IAM member of the project's Pub/Sub service agent. */
   pubsubAgent: pulumi.Output<string>;
+  projectNumber: pulumi.Output<string>;
 }
 
 export const member = (sa: gcp.serviceaccount.Account): pulumi.Output<string> =>
@@ -45,7 +47,11 @@ function runtimeAccount(
   const slug = functionSlug(spec);
   const sa = new gcp.serviceaccount.Account(
     `sa-${slug}`,
-    { project: cfg.project, accountId: runtimeAccountId(spec), displayName: `Kinetic ${spec.name} (runtime)` },
+    {
+      project: cfg.project,
+      accountId: runtimeAccountId(cfg.cluster, spec),
+      displayName: `Kinetic ${cfg.cluster} ${spec.name} (runtime)`,
+    },
     { dependsOn },
   );
   const roles = [...spec.roles, ...(spec.cluster ? [CLUSTER_LOOKUP_ROLE] : [])];
@@ -64,17 +70,29 @@ export function createIdentities(cfg: InfraConfig, dependsOn: pulumi.Resource[])
   const runtime = new Map(FUNCTIONS.map((spec) => [spec.name, runtimeAccount(cfg, spec, dependsOn)] as const));
   const pushInvoker = new gcp.serviceaccount.Account(
     "sa-push",
-    { project: cfg.project, accountId: "kinetic-push", displayName: "Kinetic Pub/Sub push invoker" },
+    {
+      project: cfg.project,
+      accountId: accountId(cfg.cluster, "push"),
+      displayName: `Kinetic ${cfg.cluster} Pub/Sub push invoker`,
+    },
     { dependsOn },
   );
   const scheduler = new gcp.serviceaccount.Account(
     "sa-scheduler",
-    { project: cfg.project, accountId: "kinetic-scheduler", displayName: "Kinetic Cloud Scheduler invoker" },
+    {
+      project: cfg.project,
+      accountId: accountId(cfg.cluster, "scheduler"),
+      displayName: `Kinetic ${cfg.cluster} Cloud Scheduler invoker`,
+    },
     { dependsOn },
   );
   const nodes = new gcp.serviceaccount.Account(
     "sa-nodes",
-    { project: cfg.project, accountId: "kinetic-nodes", displayName: "Kinetic GKE nodes" },
+    {
+      project: cfg.project,
+      accountId: accountId(cfg.cluster, "nodes"),
+      displayName: `Kinetic ${cfg.cluster} GKE nodes`,
+    },
     { dependsOn },
   );
   new gcp.projects.IAMMember("sa-nodes-default-node", { project: cfg.project, role: NODE_ROLE, member: member(nodes) });
@@ -87,5 +105,5 @@ export function createIdentities(cfg: InfraConfig, dependsOn: pulumi.Resource[])
     role: "roles/iam.serviceAccountTokenCreator",
     member: pubsubAgent,
   });
-  return { runtime, pushInvoker, scheduler, nodes, pubsubAgent };
+  return { runtime, pushInvoker, scheduler, nodes, pubsubAgent, projectNumber: projectInfo.number };
 }

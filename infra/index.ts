@@ -5,16 +5,16 @@
  * outputs, and `pools` is what `kinetic pool add|rm|ls` reads back.
  */
 import * as gcp from "@pulumi/gcp";
-import type * as pulumi from "@pulumi/pulumi";
-import { TOPICS } from "../shared/bus/topics.ts";
+import * as pulumi from "@pulumi/pulumi";
 import { enableApis } from "./apis.ts";
 import { createCluster } from "./cluster.ts";
 import type { InfraConfig, PoolSpec } from "./config.ts";
-import { createFirestore } from "./firestore.ts";
+import { apiUrlFor } from "../shared/config/deployment-names.ts";
+import { createFirestore, databaseOf } from "./firestore.ts";
 import { createFunctions, type FunctionOptions } from "./functions.ts";
 import { createIdentities, member } from "./iam.ts";
 import { CLUSTER_QUEUE, LOCAL_QUEUE, installQueues } from "./kueue.ts";
-import { createTopics } from "./pubsub.ts";
+import { clusterTopics, createTopics } from "./pubsub.ts";
 import { createRegistry } from "./registry.ts";
 
 export interface DeployOutputs {
@@ -26,6 +26,10 @@ export interface DeployOutputs {
   imageRepository: string;
   topics: Record<string, string>;
   functionUrls: Record<string, pulumi.Output<string>>;
+  /** What the CLI calls: the cluster's api function (also the CLI's default API URL). */
+  apiUrl: string;
+  firestoreDatabase: string;
+  outputDirBase: string;
   localQueue: string;
   clusterQueue: string;
 }
@@ -42,6 +46,14 @@ export function deploy(cfg: InfraConfig, opts: FunctionOptions): DeployOutputs {
     role: "roles/artifactregistry.reader",
     member: member(ids.nodes),
   });
+  // Jobs write outputs as their namespace's Kubernetes service accounts (Workload Identity), nothing more.
+  cfg.namespaces.forEach((ns) => {
+    new gcp.storage.BucketIAMMember(`outputs-writer-${ns}`, {
+      bucket: registry.outputsBucket.name,
+      role: "roles/storage.objectUser",
+      member: pulumi.interpolate`principalSet://iam.googleapis.com/projects/${ids.projectNumber}/locations/global/workloadIdentityPools/${cfg.project}.svc.id.goog/namespace/${ns}`,
+    });
+  });
   const gke = createCluster(cfg, ids.nodes.email, apis);
   const topics = createTopics(cfg, ids, apis);
   createFirestore(cfg, apis);
@@ -53,8 +65,11 @@ export function deploy(cfg: InfraConfig, opts: FunctionOptions): DeployOutputs {
     cluster: gke.cluster.name,
     pools: cfg.pools,
     imageRepository: registry.imageRepository,
-    topics: { ...TOPICS },
+    topics: clusterTopics(cfg),
     functionUrls: Object.fromEntries(functions.map((f) => [f.spec.name, f.url])),
+    apiUrl: apiUrlFor(cfg.project, cfg.region, cfg.cluster),
+    firestoreDatabase: databaseOf(cfg),
+    outputDirBase: registry.outputDirBase,
     localQueue: LOCAL_QUEUE,
     clusterQueue: CLUSTER_QUEUE,
   };

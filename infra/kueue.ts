@@ -17,11 +17,10 @@ import type { InfraConfig } from "./config.ts";
 import { CPU_POOL_NAME } from "./config-fields.ts";
 import type { Identities } from "./iam.ts";
 import { LABELS, poolCapacity, poolShape, type AcceleratorResource } from "./pools.ts";
+import { CLUSTER_QUEUE, LOCAL_QUEUE } from "./queue-names.ts";
 
 export const KUEUE_API = "kueue.x-k8s.io/v1beta2";
-/** Jobs carry the label kueue.x-k8s.io/queue-name with this value. */
-export const LOCAL_QUEUE = "kinetic";
-export const CLUSTER_QUEUE = "kinetic";
+export { CLUSTER_QUEUE, LOCAL_QUEUE } from "./queue-names.ts";
 const UNBOUNDED_CPU = "10000";
 const UNBOUNDED_MEMORY = "100Ti";
 

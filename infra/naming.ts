@@ -1,9 +1,11 @@
 /**
- * Names derived from the deploy declaration and the target, in one place, so resources,
- * tests and the CLI agree: a function's kebab-case slug (Cloud Run service
- * names are lowercase), its service account id, and the state bucket/stack.
+ * Names derived from the deploy declaration and the target, in one place, so
+ * resources, tests and the CLI agree. Everything a cluster's stack creates
+ * carries the cluster's tag (shared/config/deployment-names.ts), so two
+ * clusters in one project share only the state bucket and the project's APIs.
  */
-import type { FunctionSpec } from "../functions/deploy.ts";
+import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
+import { accountId, functionName } from "../shared/config/deployment-names.ts";
 
 /** "functions/submit-job/index.ts" → "submit-job". */
 export function functionSlug(spec: FunctionSpec): string {
@@ -15,15 +17,14 @@ export function functionSlug(spec: FunctionSpec): string {
   return m[1];
 }
 
-/** Service account ids are 6–30 characters. */
-export function runtimeAccountId(spec: FunctionSpec): string {
-  const id = `kinetic-${functionSlug(spec)}`;
-  if (id.length > 30)
-    throw new Error(
-      `functions/deploy.ts: service account id "${id}" is longer than 30 characters; shorten the folder name`,
-    );
-  return id;
-}
+/** The deployed function's (and Cloud Run service's) name: kinetic-{tag}-{slug}. */
+export const deployedName = (cluster: string, spec: FunctionSpec): string => functionName(cluster, functionSlug(spec));
+
+/** Every function the cluster's deployment has, by deployed name. */
+export const deployedNames = (cluster: string): string[] => FUNCTIONS.map((f) => deployedName(cluster, f));
+
+/** The function's runtime service account id: kinetic-{tag}-{slug}, 6–30 characters (a long slug is cut to fit). */
+export const runtimeAccountId = (cluster: string, spec: FunctionSpec): string => accountId(cluster, functionSlug(spec));
 
 export function stateBucketName(project: string): string {
   return `${project}-kinetic-state`;

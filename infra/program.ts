@@ -20,6 +20,8 @@ const cfg = parseInfraConfig({
   ...(kinetic.getObject("namespaces") ? { namespaces: kinetic.getObject("namespaces") } : {}),
   ...(kinetic.getObject("apiInvokers") ? { apiInvokers: kinetic.getObject("apiInvokers") } : {}),
   ...(kinetic.getObject("cpuPool") ? { cpuPool: kinetic.getObject("cpuPool") } : {}),
+  ...(kinetic.getObject("operators") ? { operators: kinetic.getObject("operators") } : {}),
+  ...(kinetic.get("firestoreDatabase") ? { firestoreDatabase: kinetic.get("firestoreDatabase") } : {}),
 });
 
 const outputs = deploy(cfg, { repoRoot: resolve(dirname(fileURLToPath(import.meta.url)), "..") });

@@ -10,7 +10,15 @@ import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
 import { TOPICS, deadLetterTopicName, type TopicKey } from "../shared/bus/topics.ts";
 import type { InfraConfig } from "./config.ts";
 import { member, type Identities } from "./iam.ts";
+import { topicName } from "../shared/config/deployment-names.ts";
 import { functionSlug } from "./naming.ts";
+
+/** The cluster's own topic names: kinetic-{tag}-jobs, kinetic-{tag}-job-events. */
+export function clusterTopics(cfg: InfraConfig): Record<TopicKey, string> {
+  return Object.fromEntries(
+    (Object.keys(TOPICS) as TopicKey[]).map((key) => [key, topicName(cfg.cluster, TOPICS[key])]),
+  ) as Record<TopicKey, string>;
+}
 
 export interface TopicSet {
   topic: gcp.pubsub.Topic;
@@ -33,8 +41,9 @@ export function checkPubsubTrigger(spec: FunctionSpec): void {
 
 export function createTopics(cfg: InfraConfig, ids: Identities, dependsOn: pulumi.Resource[]): Map<TopicKey, TopicSet> {
   const sets = new Map<TopicKey, TopicSet>();
+  const names = clusterTopics(cfg);
   for (const key of Object.keys(TOPICS) as TopicKey[]) {
-    const name = TOPICS[key];
+    const name = names[key];
     const topic = new gcp.pubsub.Topic(`topic-${key}`, { project: cfg.project, name }, { dependsOn });
     const deadLetter = new gcp.pubsub.Topic(
       `topic-${key}-dlq`,
@@ -86,6 +95,7 @@ export function createPushSubscription(
   topics: Map<TopicKey, TopicSet>,
   ids: Identities,
   url: pulumi.Output<string>,
+  audience: string,
 ): gcp.pubsub.Subscription {
   if (spec.trigger.kind !== "pubsub") throw new Error(`function ${spec.name} is not Pub/Sub-triggered`);
   checkPubsubTrigger(spec);
@@ -95,13 +105,14 @@ export function createPushSubscription(
   const slug = functionSlug(spec);
   const subscription = new gcp.pubsub.Subscription(`sub-${slug}`, {
     project: cfg.project,
-    name: `${TOPICS[t.topic]}-${slug}`,
+    name: `${clusterTopics(cfg)[t.topic]}-${slug}`,
     topic: set.topic.id,
     // A push outliving the ack deadline is redelivered while still running: match the function timeout.
     ackDeadlineSeconds: Math.min(600, Math.max(10, spec.timeoutSeconds)),
     pushConfig: {
       pushEndpoint: url,
-      oidcToken: { serviceAccountEmail: ids.pushInvoker.email, audience: url },
+      // The audience is the function's stable URL, which the function is told to accept (function-env.ts).
+      oidcToken: { serviceAccountEmail: ids.pushInvoker.email, audience },
     },
     retryPolicy: { minimumBackoff: `${t.minBackoffSeconds}s`, maximumBackoff: `${t.maxBackoffSeconds}s` },
     deadLetterPolicy: { deadLetterTopic: set.deadLetter.id, maxDeliveryAttempts: t.maxDeliveryAttempts },

@@ -1,9 +1,11 @@
 /**
  * The Artifact Registry repository for job images (`kinetic build` pushes here)
- * and a bucket for the functions' source archives.
+ * a bucket for the functions' source archives, and the bucket jobs write
+ * their outputs to (KINETIC_OUTPUT_DIR_BASE), all the cluster's own.
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
+import { bucketName, outputsBucket, repositoryId } from "../shared/config/deployment-names.ts";
 import type { InfraConfig } from "./config.ts";
 
 export interface Registry {
@@ -11,6 +13,9 @@ export interface Registry {
   /** e.g. us-central1-docker.pkg.dev/my-project/kinetic */
   imageRepository: string;
   sourceBucket: gcp.storage.Bucket;
+  /** gs://… where jobs write outputs by default (KINETIC_OUTPUT_DIR_BASE). */
+  outputsBucket: gcp.storage.Bucket;
+  outputDirBase: string;
 }
 
 export function createRegistry(cfg: InfraConfig, dependsOn: pulumi.Resource[]): Registry {
@@ -19,7 +24,7 @@ export function createRegistry(cfg: InfraConfig, dependsOn: pulumi.Resource[]): 
     {
       project: cfg.project,
       location: cfg.region,
-      repositoryId: "kinetic",
+      repositoryId: repositoryId(cfg.cluster),
       format: "DOCKER",
       description: "Kinetic job images",
     },
@@ -29,7 +34,7 @@ export function createRegistry(cfg: InfraConfig, dependsOn: pulumi.Resource[]): 
     "function-sources",
     {
       project: cfg.project,
-      name: `${cfg.project}-kinetic-functions`,
+      name: bucketName(cfg.project, cfg.cluster, "functions"),
       location: cfg.region,
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
@@ -38,9 +43,25 @@ export function createRegistry(cfg: InfraConfig, dependsOn: pulumi.Resource[]): 
     },
     { dependsOn },
   );
+  const outputs = outputsBucket(cfg.project, cfg.cluster);
+  const outputsBucketResource = new gcp.storage.Bucket(
+    "outputs",
+    {
+      project: cfg.project,
+      name: outputs,
+      location: cfg.region,
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      forceDestroy: false,
+    },
+    // Job outputs are the users' results: `kinetic down` leaves the bucket (and what is in it) alone.
+    { dependsOn, retainOnDelete: true },
+  );
   return {
     repository,
-    imageRepository: `${cfg.region}-docker.pkg.dev/${cfg.project}/kinetic`,
+    imageRepository: `${cfg.region}-docker.pkg.dev/${cfg.project}/${repositoryId(cfg.cluster)}`,
     sourceBucket,
+    outputsBucket: outputsBucketResource,
+    outputDirBase: `gs://${outputs}`,
   };
 }

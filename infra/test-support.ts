@@ -24,7 +24,8 @@ export function computedState(type: string, inputs: Record<string, unknown>): Re
         name: `projects/${inputs.project}/serviceAccounts/${inputs.accountId}`,
       };
     case "gcp:cloudfunctionsv2/function:Function":
-      return { url: `https://${inputs.name}-mock.a.run.app` };
+      // gen2 functions' `url` is the stable cloudfunctions.net form (the run.app URI is serviceConfig.uri).
+      return { url: `https://${inputs.location}-${inputs.project}.cloudfunctions.net/${inputs.name}` };
     case "gcp:storage/bucketObject:BucketObject":
       return { generation: "1700000000000000" };
     case "gcp:container/cluster:Cluster":

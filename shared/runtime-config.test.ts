@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KineticError } from "./errors.ts";
-import { loadRuntimeConfig } from "./runtime-config.ts";
+import { loadRuntimeConfig, loadWiring } from "./runtime-config.ts";
 
 describe("loadRuntimeConfig", () => {
   it("applies the defaults to an empty environment", () => {
@@ -18,5 +18,26 @@ describe("loadRuntimeConfig", () => {
   it("fails at start, naming the variable, on a default queue Kubernetes would refuse", () => {
     expect(() => loadRuntimeConfig({ KINETIC_DEFAULT_QUEUE: "Bad Queue" })).toThrow(KineticError);
     expect(() => loadRuntimeConfig({ KINETIC_DEFAULT_QUEUE: "Bad Queue" })).toThrow(/KINETIC_DEFAULT_QUEUE/);
+  });
+});
+
+describe("loadWiring", () => {
+  it("defaults to the local names, and takes the cluster's database and topics from the environment", () => {
+    expect(loadWiring({})).toEqual({
+      databaseId: "(default)",
+      topics: { jobs: "kinetic-jobs", jobEvents: "kinetic-job-events" },
+    });
+    expect(
+      loadWiring({
+        KINETIC_PROJECT: "p",
+        KINETIC_FIRESTORE_DATABASE: "kinetic-a",
+        KINETIC_TOPIC_JOBS: "kinetic-a-jobs",
+        KINETIC_TOPIC_JOB_EVENTS: "kinetic-a-job-events",
+      }),
+    ).toEqual({
+      projectId: "p",
+      databaseId: "kinetic-a",
+      topics: { jobs: "kinetic-a-jobs", jobEvents: "kinetic-a-job-events" },
+    });
   });
 });

@@ -5,27 +5,56 @@
  */
 import { z } from "zod";
 import { KineticError } from "./errors.ts";
-import { LabelSafeName } from "./schemas/job-spec-fields.ts";
+import { RUNTIME_SETTINGS as S } from "./runtime-settings.ts";
 
-const seconds = (def: number) => z.coerce.number().int().positive().default(def);
-
+// The subset the domain reads; each schema (and its default) is declared once in runtime-settings.ts.
 const RuntimeEnv = z.object({
-  KINETIC_DEFAULT_TTL_SECONDS: seconds(7 * 86_400),
-  KINETIC_OUTPUT_DIR_BASE: z.string().default("/tmp/kinetic-output"),
-  // Rendered into every job without a queue, unparsed: checked here like a spec's `queue`.
-  KINETIC_DEFAULT_QUEUE: z.union([z.literal(""), LabelSafeName]).optional(),
-  /** JSON map principal → namespace patterns ("team-*"); "*" applies to any caller, "pubsub" to the job topic. */
-  KINETIC_NAMESPACE_POLICY: z.string().default('{"*":["default"]}'),
-  KINETIC_UNSCHEDULABLE_TIMEOUT_SECONDS: seconds(3_600),
-  KINETIC_QUEUE_TIMEOUT_SECONDS: seconds(86_400),
-  /** A submit message older than this is rejected (Expired) rather than started late. */
-  KINETIC_SUBMIT_MAX_AGE_SECONDS: seconds(3_600),
-  /** QUEUED jobs whose cluster create failed are retried by syncJobs after this long. */
-  KINETIC_RESUBMIT_AFTER_SECONDS: seconds(60),
-  KINETIC_RETENTION_DAYS: seconds(30),
-  /** Principals (emails, static token names) that run the crons: only they may name a schedule time. */
-  KINETIC_SCHEDULER_PRINCIPALS: z.string().default(""),
+  KINETIC_DEFAULT_TTL_SECONDS: S.KINETIC_DEFAULT_TTL_SECONDS.schema,
+  KINETIC_OUTPUT_DIR_BASE: S.KINETIC_OUTPUT_DIR_BASE.schema,
+  KINETIC_DEFAULT_QUEUE: S.KINETIC_DEFAULT_QUEUE.schema,
+  KINETIC_NAMESPACE_POLICY: S.KINETIC_NAMESPACE_POLICY.schema,
+  KINETIC_UNSCHEDULABLE_TIMEOUT_SECONDS: S.KINETIC_UNSCHEDULABLE_TIMEOUT_SECONDS.schema,
+  KINETIC_QUEUE_TIMEOUT_SECONDS: S.KINETIC_QUEUE_TIMEOUT_SECONDS.schema,
+  KINETIC_SUBMIT_MAX_AGE_SECONDS: S.KINETIC_SUBMIT_MAX_AGE_SECONDS.schema,
+  KINETIC_RESUBMIT_AFTER_SECONDS: S.KINETIC_RESUBMIT_AFTER_SECONDS.schema,
+  KINETIC_RETENTION_DAYS: S.KINETIC_RETENTION_DAYS.schema,
+  KINETIC_SCHEDULER_PRINCIPALS: S.KINETIC_SCHEDULER_PRINCIPALS.schema,
 });
+
+// Where this cluster's data lives: its Firestore database and topics (per cluster, set by infra).
+const WiringEnv = z.object({
+  KINETIC_FIRESTORE_DATABASE: S.KINETIC_FIRESTORE_DATABASE.schema,
+  KINETIC_TOPIC_JOBS: S.KINETIC_TOPIC_JOBS.schema,
+  KINETIC_TOPIC_JOB_EVENTS: S.KINETIC_TOPIC_JOB_EVENTS.schema,
+});
+
+export interface Wiring {
+  projectId?: string;
+  databaseId: string;
+  topics: { jobs: string; jobEvents: string };
+}
+
+/** The deployment's wiring: project, Firestore database and topic names. */
+export function loadWiring(env: NodeJS.ProcessEnv = process.env): Wiring {
+  const e = parseEnv(WiringEnv, env);
+  const projectId = env.KINETIC_PROJECT || env.GOOGLE_CLOUD_PROJECT;
+  return {
+    ...(projectId ? { projectId } : {}),
+    databaseId: e.KINETIC_FIRESTORE_DATABASE,
+    topics: { jobs: e.KINETIC_TOPIC_JOBS, jobEvents: e.KINETIC_TOPIC_JOB_EVENTS },
+  };
+}
+
+function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message }));
+  throw new KineticError(
+    "invalid-argument",
+    `invalid Kinetic configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
+    { issues },
+  );
+}
 
 const NamespacePolicy = z.record(z.string(), z.array(z.string().min(1)));
 export type NamespacePolicy = z.infer<typeof NamespacePolicy>;
@@ -45,16 +74,7 @@ export interface RuntimeConfig {
 }
 
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const parsed = RuntimeEnv.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message }));
-    throw new KineticError(
-      "invalid-argument",
-      `invalid Kinetic configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
-      { issues },
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(RuntimeEnv, env);
   let policy: unknown;
   try {
     policy = JSON.parse(e.KINETIC_NAMESPACE_POLICY);
@@ -85,8 +105,6 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     submitMaxAgeSeconds: e.KINETIC_SUBMIT_MAX_AGE_SECONDS,
     resubmitAfterSeconds: e.KINETIC_RESUBMIT_AFTER_SECONDS,
     retentionDays: e.KINETIC_RETENTION_DAYS,
-    schedulers: e.KINETIC_SCHEDULER_PRINCIPALS.split(",")
-      .map((p) => p.trim())
-      .filter(Boolean),
+    schedulers: e.KINETIC_SCHEDULER_PRINCIPALS,
   };
 }

@@ -22,6 +22,10 @@ export type { ResolvedConfig, SettingInputs } from "./config/resolve.ts";
 export { SETTINGS, SETTING_KEYS } from "./config/settings.ts";
 export type { SettingKey, SettingValues } from "./config/settings.ts";
 export { KineticError } from "./errors.ts";
+export { createSearch, fromHistory } from "./tuning/search/search.ts";
+export type { Search, SearchOptions, SearchTrial, Suggestion } from "./tuning/search/search.ts";
+export { parseStudySpec } from "./tuning/study-spec.ts";
+export type { StudySpec } from "./tuning/study-spec.ts";
 export type { JobRecord, JobListResponse } from "./schemas/job-record.ts";
 
 export interface SdkOptions extends SettingInputs {
@@ -95,24 +99,33 @@ export async function submit(
   const withNs = applyNamespace(spec, config);
   if (via === "pubsub") {
     const { publishJob } = await import("./client/pubsub-publish.ts");
-    return { via, ...(await publishJob(withNs, { project: requireSetting(config, "project") })) };
+    const cluster = config.settings.cluster.value;
+    const project = requireSetting(config, "project");
+    return { via, ...(await publishJob(withNs, { project, ...(cluster ? { cluster } : {}) })) };
   }
   const api = clientFor(config, rest);
   return { via, ...(await api.submitJob(withNs)) };
 }
 
+/** A job by id; `options.namespace` names its namespace, else the id is looked up among the caller's namespaces. */
 export async function getJob(id: string, options: SdkOptions = {}): Promise<JobRecord> {
-  return (await client(options)).getJob(id);
+  return (await client(options)).getJob(id, jobRef(options));
 }
 
 export async function listJobs(query: ListJobsQuery = {}, options: SdkOptions = {}): Promise<JobListResponse> {
   return (await client(options)).listJobs(query);
 }
 
+/** Cancels a job; with `options.namespace` the cancel also stops a submission that has not arrived yet. */
 export async function cancelJob(id: string, options: SdkOptions = {}): Promise<JobRecord> {
-  return (await client(options)).cancelJob(id);
+  return (await client(options)).cancelJob(id, jobRef(options));
 }
 
 export async function jobLogs(id: string, query: LogsQuery = {}, options: SdkOptions = {}): Promise<string> {
-  return (await client(options)).logs(id, query);
+  return (await client(options)).logs(id, { ...jobRef(options), ...query });
+}
+
+/** Only a namespace the caller passed names the job: a profile's default is for new jobs, not lookups. */
+function jobRef(options: SdkOptions): { namespace?: string } {
+  return typeof options.namespace === "string" ? { namespace: options.namespace } : {};
 }

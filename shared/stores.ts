@@ -6,10 +6,12 @@
 import type { Clock } from "./clock.ts";
 import type { CleanupSummary } from "./cleanup/types.ts";
 import type { DocDb } from "./store/docs.ts";
+import { DocBuildStore, type BuildStore } from "./store/build-store.ts";
 import { DocJobStore, type JobStore } from "./store/job-store.ts";
 import { DocLeaseStore, type LeaseStore } from "./store/lease-store.ts";
 import { MemoryDocs } from "./store/memory-docs.ts";
 import { CLEANUP_RUNS, DocRunStore, type RunStore } from "./store/run-store.ts";
+import { DocStudyStore, type StudyStore } from "./store/study-store.ts";
 import { systemClock } from "./clock.ts";
 
 export interface Stores {
@@ -17,6 +19,10 @@ export interface Stores {
   store: JobStore;
   leases: LeaseStore;
   cleanupRuns: RunStore<CleanupSummary>;
+  /** Image build records (builds/{key}-{attempt}). */
+  builds: BuildStore;
+  /** Tuning studies and their trials (studies/{namespace}:{id}, studyTrials/{namespace}:{trial job id}). */
+  studies: StudyStore;
 }
 
 export interface StoresOptions {
@@ -32,6 +38,8 @@ export function createStores(docs: DocDb, options: StoresOptions = {}): Stores {
     store: new DocJobStore(docs, { clock, ...retention }),
     leases: new DocLeaseStore(docs, clock),
     cleanupRuns: new DocRunStore<CleanupSummary>(docs, CLEANUP_RUNS, retention),
+    builds: new DocBuildStore(docs, { clock, ...retention }),
+    studies: new DocStudyStore(docs, { clock, ...retention }),
   };
 }
 

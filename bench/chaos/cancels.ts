@@ -67,7 +67,7 @@ export class CancelRacer {
   private async cancel(jobId: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const job = await cancelJob(this.deps, jobId, "chaos", { namespace: this.namespace });
+        const job = await cancelJob(this.deps, { namespace: this.namespace, id: jobId }, "chaos");
         if (job.state === "CANCELLED") {
           this.stats.cancelled++;
           if (job.reason === CANCELLED_BEFORE_SUBMIT) this.stats.tombstones++;

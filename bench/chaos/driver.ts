@@ -8,7 +8,11 @@
  * process killed mid-request) is a nack: redelivered later with backoff, up
  * to `maxAttempts`, then dead-lettered. A 2xx from any copy acks.
  */
+import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+
+/** Stands in for the push subscription's OIDC token: submitJob authenticates every delivery. */
+export const PUSH_TOKEN = randomBytes(16).toString("hex");
 
 export interface PulledMessage {
   id: string;
@@ -177,6 +181,7 @@ export class PushDriver {
   /** Eventarc's binary CloudEvent for a Pub/Sub message. */
   private headers(msg: PulledMessage): Record<string, string> {
     return {
+      authorization: `Bearer ${PUSH_TOKEN}`,
       "content-type": "application/json",
       "ce-specversion": "1.0",
       "ce-id": msg.id,

@@ -24,7 +24,7 @@ import { createStores } from "../../shared/stores.ts";
 import { freePort } from "../../scripts/lib/processes.ts";
 import { startFaultProxy, TEST_ANNOTATIONS } from "../../testbed/index.ts";
 import { CancelRacer, type CancelStats } from "./cancels.ts";
-import { PushDriver, type DriverStats } from "./driver.ts";
+import { PUSH_TOKEN, PushDriver, type DriverStats } from "./driver.ts";
 import { FunctionSupervisor } from "./supervisor.ts";
 import { verify, type Verdict } from "./verify.ts";
 import { countHandlerEvents, type HandlerCounts } from "./handler-log.ts";
@@ -124,6 +124,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         KINETIC_PROJECT: o.project,
         KINETIC_KUBECONFIG: proxy.kubeconfigPath,
         KINETIC_NAMESPACE_POLICY: JSON.stringify({ "*": [o.namespace] }),
+        // The push endpoint authenticates every delivery: a static token stands in for the OIDC token.
+        KINETIC_API_TOKENS: `pubsub-push=${PUSH_TOKEN}`,
       },
     });
     stops.push(() => fn.stop());

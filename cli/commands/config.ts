@@ -71,5 +71,7 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       }
       if (resolved.settings.project.value === undefined)
         ctx.io.err(`note: no project is configured; ${PROJECT_HINT}\n`);
+      else if (!opts.json)
+        ctx.io.err("note: to check the deployment these settings point at, run `kinetic init --troubleshoot`\n");
     });
 }

@@ -126,6 +126,11 @@ export function registerInfraCommands(
     .option("--preview", "show the planned changes without applying them")
     .option("--api-invoker <MEMBER...>", "IAM members allowed to call the API (e.g. group:ml@example.com)")
     .option("--namespace <NAME...>", "namespaces that get a Kueue LocalQueue (default: default)")
+    .option("--operator <EMAIL...>", "operators: may use every namespace, the admin routes and manual cleanup")
+    .option(
+      "--firestore-database <ID>",
+      'the Firestore database of this cluster (default kinetic-{tag}; "(default)" keeps an older deployment\'s)',
+    )
     .option(
       "--adopt-firestore",
       "adopt an existing (default) Firestore database, e.g. kept by an earlier `kinetic down`",
@@ -137,6 +142,8 @@ export function registerInfraCommands(
         apiInvoker?: string[];
         namespace?: string[];
         adoptFirestore?: boolean;
+        operator?: string[];
+        firestoreDatabase?: string;
         secretsProvider?: string;
       }) => {
         const target = await targetOf(ctx);
@@ -149,13 +156,18 @@ export function registerInfraCommands(
             apiInvokers: o.apiInvoker,
             namespaces: o.namespace,
             ...(o.adoptFirestore ? { adoptFirestore: true } : {}),
+            ...(o.operator?.length ? { operators: o.operator } : {}),
+            ...(o.firestoreDatabase ? { firestoreDatabase: o.firestoreDatabase } : {}),
             secretsProvider: o.secretsProvider,
           },
           await deps.infraDeps(ctx),
         );
         if (o.preview) say(`Preview of ${target.project}-${target.cluster}: ${JSON.stringify(r.changes ?? {})}\n`);
         else
-          say(`Kinetic is up: ${target.project}-${target.cluster} (${r.config.pools.length} accelerator pool(s)).\n`);
+          say(
+            `Kinetic is up: ${target.project}-${target.cluster} (${r.config.pools.length} accelerator pool(s)).\n` +
+              (typeof r.outputs?.apiUrl === "string" ? `API: ${r.outputs.apiUrl}\n` : ""),
+          );
       },
     );
 

@@ -66,7 +66,7 @@ function jobSummary(job: JobRecord): string {
 }
 
 /** Polls until the job is terminal; a 404 right after a Pub/Sub publish means "not recorded yet". */
-async function waitForJob(ctx: CliContext, api: KineticApiClient, id: string): Promise<JobRecord> {
+async function waitForJob(ctx: CliContext, api: KineticApiClient, id: string, namespace?: string): Promise<JobRecord> {
   const spinner = new Spinner(ctx.io);
   spinner.start(`waiting for job ${id}`);
   let delay = POLL_MS.first;
@@ -74,7 +74,7 @@ async function waitForJob(ctx: CliContext, api: KineticApiClient, id: string): P
     for (;;) {
       let job: JobRecord | undefined;
       try {
-        job = await api.getJob(id);
+        job = await api.getJob(id, namespace ? { namespace } : {});
       } catch (err) {
         if (!(err instanceof ApiError && err.code === "not-found")) throw err;
       }
@@ -97,6 +97,12 @@ function finish(ctx: CliContext, job: JobRecord, json: boolean): void {
   if (job.state !== "SUCCEEDED") throw new ExitRequest(EXIT.jobFailed);
 }
 
+const NAMESPACE_HELP = "the job's namespace (default: find the id among the namespaces you may use)";
+
+function ref(opts: { namespace?: string }): { namespace?: string } {
+  return opts.namespace ? { namespace: opts.namespace } : {};
+}
+
 export function registerJobsCommands(program: Command, ctx: CliContext): void {
   const jobs = program.command("jobs").description("Submit and inspect jobs");
 
@@ -117,7 +123,10 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
         const { publishJob } = await import("../../shared/client/pubsub-publish.ts");
         const spinner = new Spinner(ctx.io);
         spinner.start(`publishing to Pub/Sub in ${project}`);
-        const published = await publishJob(spec, { project }).finally(() => spinner.stop());
+        const cluster = config.settings.cluster.value;
+        const published = await publishJob(spec, { project, ...(cluster ? { cluster } : {}) }).finally(() =>
+          spinner.stop(),
+        );
         jobId = published.jobId;
         if (!opts.wait) {
           if (opts.json) printJson(ctx.io, published);
@@ -136,7 +145,8 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
         }
         ctx.io.err(`${created ? "Submitted" : "Already exists:"} job ${job.id} (${job.state})\n`);
       }
-      finish(ctx, await waitForJob(ctx, await ctx.api(), jobId), Boolean(opts.json));
+      const namespace = typeof spec.namespace === "string" ? spec.namespace : undefined;
+      finish(ctx, await waitForJob(ctx, await ctx.api(), jobId, namespace), Boolean(opts.json));
     });
 
   jobs
@@ -183,9 +193,10 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .alias("get")
     .description("Show a job and its events")
     .argument("<id>", "job id")
+    .option("--namespace <NS>", NAMESPACE_HELP)
     .option("--json", "machine-readable output")
-    .action(async (id: string, opts: { json?: boolean }) => {
-      const job = await (await ctx.api()).getJob(id);
+    .action(async (id: string, opts: { namespace?: string; json?: boolean }) => {
+      const job = await (await ctx.api()).getJob(id, ref(opts));
       if (opts.json) printJson(ctx.io, { job });
       else ctx.io.out(jobSummary(job));
     });
@@ -203,9 +214,10 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
       return Number(v);
     })
     .option("--tail <N>", "only the last N lines", positiveInt("tail"))
-    .action(async (id: string, opts: { follow?: boolean; worker?: number; tail?: number }) => {
+    .option("--namespace <NS>", NAMESPACE_HELP)
+    .action(async (id: string, opts: { follow?: boolean; worker?: number; tail?: number; namespace?: string }) => {
       const api = await ctx.api();
-      const query = { worker: opts.worker, tail: opts.tail };
+      const query = { worker: opts.worker, tail: opts.tail, ...ref(opts) };
       if (!opts.follow) {
         ctx.io.out(await api.logs(id, query));
         return;
@@ -226,9 +238,10 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .command("cancel")
     .description("Cancel a job")
     .argument("<id>", "job id")
+    .option("--namespace <NS>", `${NAMESPACE_HELP}; with it, a cancel also stops a submission still on its way`)
     .option("--json", "machine-readable output")
-    .action(async (id: string, opts: { json?: boolean }) => {
-      const job = await (await ctx.api()).cancelJob(id);
+    .action(async (id: string, opts: { namespace?: string; json?: boolean }) => {
+      const job = await (await ctx.api()).cancelJob(id, ref(opts));
       if (opts.json) printJson(ctx.io, { job });
       else ctx.io.out(`Job ${job.id}: ${job.state}\n`);
     });

@@ -89,13 +89,10 @@ export const adminRoutes: RouteGroup = (app, route) => {
     route(async (req, res, deps, principal) => {
       assertOperator(deps.config.namespacePolicy, principal.id, "deleting a job's workload");
       const q = parse(DeleteJobQuery, req.query, "query");
-      const id = String(req.params.id);
-      const job = await deps.store.get(id);
-      const namespace = job?.namespace ?? q.namespace;
       res.json(
-        await deleteJob(cleanupDeps(deps), id, {
+        await deleteJob(cleanupDeps(deps), String(req.params.id), {
           ...(q.kind ? { kind: q.kind } : {}),
-          ...(namespace ? { namespace } : {}),
+          ...(q.namespace ? { namespace: q.namespace } : {}),
           principal: principal.id,
         }),
       );

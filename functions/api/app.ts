@@ -1,6 +1,8 @@
 /**
  * The jobs API as an express router: POST /jobs, GET /jobs, GET /jobs/{id},
- * POST /jobs/{id}/cancel, GET /jobs/{id}/logs. Bodies are JSON of bounded
+ * POST /jobs/{id}/cancel, GET /jobs/{id}/logs. A job is (namespace, id): the
+ * per-job routes take ?namespace=, and without it find the id among the
+ * namespaces the caller may see. Bodies are JSON of bounded
  * size, refused before anything else (http-body.ts); every route
  * authenticates; inputs are validated with zod and errors carry field-level
  * issues.
@@ -9,16 +11,13 @@ import express, { type Request, type Response, type NextFunction } from "express
 import { z } from "zod";
 import { KineticError } from "../../shared/errors.ts";
 import { JOB_STATES } from "../../shared/schemas/job-state.ts";
-import { toRecord } from "../../shared/store/job-store.ts";
+import { toRecord } from "../../shared/store/job-view.ts";
 import { submitJob, ensureId } from "../../shared/jobs/submit.ts";
 import { cancelJob } from "../../shared/jobs/cancel.ts";
 import { isJobId } from "../../shared/schemas/job-id.ts";
-import {
-  allowedNamespaces,
-  assertNamespaceAllowed,
-  namespaceMatches,
-  seesAllNamespaces,
-} from "../../shared/jobs/namespace-policy.ts";
+import { Namespace } from "../../shared/schemas/job-spec-fields.ts";
+import { allowedNamespaces, assertNamespaceAllowed, seesAllNamespaces } from "../../shared/jobs/namespace-policy.ts";
+import { requireVisibleJob } from "../../shared/jobs/find.ts";
 import { isTerminal } from "../../shared/schemas/job-state.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
@@ -32,9 +31,10 @@ const ListQuery = z.object({
   cursor: z.string().min(1).optional(),
 });
 
-const CancelQuery = z.object({ namespace: z.string().min(1).optional() });
+/** Job ids are unique per namespace: naming it finds the job directly (and lets a cancel overtake its submission). */
+const JobQuery = z.object({ namespace: Namespace.optional() });
 
-const LogsQuery = z.object({
+const LogsQuery = JobQuery.extend({
   worker: z.coerce.number().int().min(0).optional(),
   tail: z.coerce.number().int().min(1).optional(),
   follow: z.enum(["true", "false", "1", "0"]).optional(),
@@ -113,7 +113,8 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
   app.get(
     "/jobs/:id",
     route(async (req, res, deps, principal) => {
-      const job = await visibleJob(deps, principal, String(req.params.id));
+      const q = parseQuery(JobQuery, req.query);
+      const job = await visibleJob(deps, principal, String(req.params.id), q.namespace);
       res.json({ job: toRecord(job, { events: true }) });
     }),
   );
@@ -122,16 +123,16 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
     "/jobs/:id/cancel",
     route(async (req, res, deps, principal) => {
       const id = String(req.params.id);
-      const q = parseQuery(CancelQuery, req.query);
+      const q = parseQuery(JobQuery, req.query);
       if (q.namespace === undefined) {
         const job = await visibleJob(deps, principal, id);
-        res.json({ job: toRecord(await cancelJob(deps, job.id, principal.id), { events: true }) });
+        res.json({ job: toRecord(await cancelJob(deps, job, principal.id), { events: true }) });
         return;
       }
       // Naming the namespace lets a cancel overtake its submission: an unseen id gets a tombstone there.
       assertNamespaceAllowed(deps.config.namespacePolicy, principal.id, q.namespace);
       if (!isJobId(id)) throw new KineticError("not-found", `job ${id} not found`);
-      const cancelled = await cancelJob(deps, id, principal.id, { namespace: q.namespace });
+      const cancelled = await cancelJob(deps, { namespace: q.namespace, id }, principal.id);
       res.json({ job: toRecord(cancelled, { events: true }) });
     }),
   );
@@ -140,7 +141,7 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
     "/jobs/:id/logs",
     route(async (req, res, deps, principal) => {
       const q = parseQuery(LogsQuery, req.query);
-      const job = await visibleJob(deps, principal, String(req.params.id));
+      const job = await visibleJob(deps, principal, String(req.params.id), q.namespace);
       if (!job.workload) {
         res.type("text/plain").send("");
         return;
@@ -180,13 +181,11 @@ export function createApiApp(getDeps: () => Promise<Deps>, groups: RouteGroup[] 
 }
 
 /** The job, if the caller may see its namespace; otherwise the same 404 as for no job, so nothing leaks. */
-async function visibleJob(deps: Deps, principal: Principal, id: string) {
-  const job = await deps.store.get(id);
-  const visible =
-    job !== undefined &&
-    allowedNamespaces(deps.config.namespacePolicy, principal.id).some((p) => namespaceMatches(p, job.namespace));
-  if (!visible) throw new KineticError("not-found", `job ${id} not found`);
-  return job;
+function visibleJob(deps: Deps, principal: Principal, id: string, namespace?: string) {
+  return requireVisibleJob(deps.store, id, {
+    allowed: allowedNamespaces(deps.config.namespacePolicy, principal.id),
+    ...(namespace !== undefined ? { namespace } : {}),
+  });
 }
 
 function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {

@@ -1,7 +1,8 @@
-/** Cloud Function `api`: the authenticated HTTP jobs API. */
+/** Cloud Function `api`: the authenticated HTTP API (jobs, studies, operator utilities). */
 import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
 import { createApiApp } from "./app.ts";
 import { adminRoutes } from "./admin-routes.ts";
+import { studyRoutes } from "./study-routes.ts";
 
-functions.http("api", createApiApp(getDeps, [adminRoutes]));
+functions.http("api", createApiApp(getDeps, [adminRoutes, studyRoutes]));

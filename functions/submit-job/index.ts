@@ -1,8 +1,9 @@
-/** Cloud Function `submitJob`: Pub/Sub (CloudEvent) trigger on the kinetic-jobs topic. */
+/**
+ * Cloud Function `submitJob`: the push endpoint of the jobs topic's push
+ * subscription (HTTP, OIDC-authenticated as the push identity).
+ */
 import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
-import { handleJobMessage } from "./handler.ts";
+import { submitJobPush } from "./push.ts";
 
-functions.cloudEvent("submitJob", async (event: functions.CloudEvent<unknown>) => {
-  await handleJobMessage(await getDeps(), event);
-});
+functions.http("submitJob", submitJobPush(getDeps));

@@ -5,7 +5,7 @@
  * benches use it too (bench/ never imports test/).
  */
 import { Timestamp, type Firestore } from "@google-cloud/firestore";
-import { JOBS } from "../../shared/store/job-store.ts";
+import { JOBS, jobKey } from "../../shared/store/job-store.ts";
 
 export interface HistoryRecord {
   id: string;
@@ -21,10 +21,11 @@ export async function seedHistory(db: Firestore, count: number, record: (i: numb
   const writer = db.bulkWriter();
   for (let i = 0; i < count; i++) {
     const r = record(i);
-    void writer.create(db.collection(JOBS).doc(r.id), {
+    const namespace = r.namespace ?? "ns";
+    void writer.create(db.collection(JOBS).doc(jobKey({ namespace, id: r.id })), {
       id: r.id,
       state: r.state ?? "SUCCEEDED",
-      namespace: r.namespace ?? "ns",
+      namespace,
       accelerator: "cpu",
       createdAt: r.at,
       updatedAt: r.at,

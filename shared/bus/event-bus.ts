@@ -9,9 +9,11 @@ import { JOB_STATES } from "../schemas/job-state.ts";
 
 export const JobFinishedEvent = z.object({
   type: z.literal("job.finished"),
-  /** Deterministic per job ("<jobId>:finished"): a consumer that has seen it drops the repeat. */
+  /** Deterministic per job ("<namespace>:<jobId>:finished"): a consumer that has seen it drops the repeat. */
   eventId: z.string(),
   jobId: z.string(),
+  /** Job ids are unique within a namespace: (namespace, jobId) names the job. */
+  namespace: z.string(),
   state: z.enum(JOB_STATES),
   reason: z.string().optional(),
   exitCode: z.number().int().optional(),

@@ -7,6 +7,8 @@ export const TOPICS = {
   jobs: "kinetic-jobs",
   /** Job lifecycle events: published when a job reaches a terminal state. */
   jobEvents: "kinetic-job-events",
+  /** Tuning studies: study.create and study.drive messages for the tuneStudy function. */
+  tuning: "kinetic-tuning",
 } as const;
 export type TopicKey = keyof typeof TOPICS;
 

@@ -44,26 +44,32 @@ async function job(
   const kind = o.kind ?? "Job";
   const spec = { namespace: NS, ...(o.ttl !== undefined ? { ttlSecondsAfterFinished: o.ttl } : {}) };
   await deps.store.create({ id, namespace: NS, accelerator: "cpu", spec });
-  await deps.store.transition(id, {
-    to: "SUBMITTED",
-    reason: "Created",
-    patch: { workload: { kind, name: id, namespace: NS } },
-  });
-  await deps.store.transition(id, { to: "RUNNING", reason: "Running" });
+  await deps.store.transition(
+    { namespace: NS, id },
+    {
+      to: "SUBMITTED",
+      reason: "Created",
+      patch: { workload: { kind, name: id, namespace: NS } },
+    },
+  );
+  await deps.store.transition({ namespace: NS, id }, { to: "RUNNING", reason: "Running" });
   if (o.state === "RUNNING") {
     if (o.inCluster !== false) workload(deps, id, { kind });
-    return (await deps.store.get(id))!;
+    return (await deps.store.get({ namespace: NS, id }))!;
   }
-  const { job: done } = await deps.store.transition(id, { to: "SUCCEEDED", reason: "Completed" });
+  const { job: done } = await deps.store.transition({ namespace: NS, id }, { to: "SUCCEEDED", reason: "Completed" });
   const ttl = o.dueTtl ?? o.ttl ?? deps.config.defaultTtlSeconds;
-  await deps.store.patch(id, {
-    active: false,
-    finishedEventPublished: true,
-    cleanupPending: true,
-    cleanupDueAt: iso(Date.parse(done.finishedAt!) + ttl * 1000),
-  });
+  await deps.store.patch(
+    { namespace: NS, id },
+    {
+      active: false,
+      finishedEventPublished: true,
+      cleanupPending: true,
+      cleanupDueAt: iso(Date.parse(done.finishedAt!) + ttl * 1000),
+    },
+  );
   if (o.inCluster !== false) workload(deps, id, { kind, finishedAt: done.finishedAt! });
-  return (await deps.store.get(id))!;
+  return (await deps.store.get({ namespace: NS, id }))!;
 }
 
 /** A Kinetic-labelled Job/JobSet in the cluster: running unless it has a finish time. */
@@ -258,7 +264,7 @@ describe("deleteJob", () => {
     await job(deps, "busy", { state: "RUNNING" });
     let stateAtDelete: string | undefined;
     const spy = spyCluster(deps, async () => {
-      stateAtDelete = (await deps.store.get("busy"))?.state;
+      stateAtDelete = (await deps.store.get({ namespace: NS, id: "busy" }))?.state;
     });
 
     const out = await deleteJob(cleanupDeps(deps, { cluster: spy.client }), "busy", { principal: "alice" });
@@ -277,7 +283,7 @@ describe("deleteJob", () => {
         },
       ],
     });
-    expect(await deps.store.get("busy")).toMatchObject({
+    expect(await deps.store.get({ namespace: NS, id: "busy" })).toMatchObject({
       state: "CANCELLED",
       reason: "DeletedByUser",
       message: "workload deleted by alice",
@@ -294,7 +300,7 @@ describe("deleteJob", () => {
     const out = await deleteJob(memoryCleanupDeps(deps), "done", { principal: "alice" });
     expect(out.state).toBe("SUCCEEDED");
     expect(actions(out)).toEqual(["deleted Job/done"]);
-    const record = (await deps.store.get("done"))!;
+    const record = (await deps.store.get({ namespace: NS, id: "done" }))!;
     expect(record).toMatchObject({ state: "SUCCEEDED", reason: "Completed", cleanupPending: false });
     expect(record.cleanupDueAt).toBeUndefined();
     expect(inCluster(deps)).toEqual([]);
@@ -319,7 +325,7 @@ describe("deleteJob", () => {
     const out = await deleteJob(memoryCleanupDeps(deps), "dual", { kind: "JobSet", principal: "alice" });
     expect(actions(out)).toEqual(["deleted JobSet/dual"]);
     expect(inCluster(deps)).toEqual(["Job/ns/dual"]);
-    expect((await deps.store.get("dual"))?.cleanupPending).toBe(true);
+    expect((await deps.store.get({ namespace: NS, id: "dual" }))?.cleanupPending).toBe(true);
   });
 
   it("without a record, deletes the objects labelled with the id in the namespace given", async () => {
@@ -329,7 +335,7 @@ describe("deleteJob", () => {
     expect(out).toMatchObject({ jobId: "orphan", state: "NO_RECORD" });
     expect(actions(out)).toEqual(["deleted Job/orphan"]);
     expect(inCluster(deps)).toEqual([]);
-    expect(await deps.store.get("orphan")).toBeUndefined();
+    expect(await deps.store.get({ namespace: NS, id: "orphan" })).toBeUndefined();
   });
 
   it("reports a recorded workload that is no longer in the cluster as already gone", async () => {
@@ -346,7 +352,7 @@ describe("deleteJob", () => {
         reason: "no such object in the cluster",
       },
     ]);
-    expect((await deps.store.get("gone"))?.cleanupPending).toBe(false);
+    expect((await deps.store.get({ namespace: NS, id: "gone" }))?.cleanupPending).toBe(false);
     expect(deps.cluster.deletes).toBe(0);
   });
 
@@ -397,7 +403,10 @@ describe("ADMIN_RUNS", () => {
     expect(forced.status).toBe("completed");
     expect(actions(forced)).toEqual(["deleted Job/busy", "deleted Job/young", "deleted Secret/young-creds"]);
     expect(inCluster(deps)).toEqual([]);
-    expect(await deps.store.get("busy")).toMatchObject({ state: "CANCELLED", reason: "DeletedByCleanup" });
+    expect(await deps.store.get({ namespace: NS, id: "busy" })).toMatchObject({
+      state: "CANCELLED",
+      reason: "DeletedByCleanup",
+    });
   });
 
   it("delete-completed deletes finished workloads whatever their TTL, and running ones only with force", async () => {
@@ -410,6 +419,6 @@ describe("ADMIN_RUNS", () => {
 
     const forced = await runCleanup(memoryCleanupDeps(deps), ADMIN_RUNS.deleteCompleted(NS, true));
     expect(actions(forced).filter((a) => a.startsWith("deleted"))).toEqual(["deleted Job/busy"]);
-    expect((await deps.store.get("busy"))?.state).toBe("CANCELLED");
+    expect((await deps.store.get({ namespace: NS, id: "busy" }))?.state).toBe("CANCELLED");
   });
 });

@@ -13,7 +13,9 @@ import { sanitizeLabelValue } from "../schemas/k8s-names.ts";
 import { resolveOptions, type RunContext } from "./context.ts";
 import { sweepStaleResources } from "./stale-resources.ts";
 import { RunReport, type CleanupCounts, type CleanupDeps, type CleanupItem, type CleanupOptions } from "./types.ts";
-import { WORKLOAD_KINDS, readRecords, sweepClusterWorkloads, sweepDueRecords } from "./workloads.ts";
+import { WORKLOAD_KINDS, labelledJob, readRecords, sweepClusterWorkloads, sweepDueRecords } from "./workloads.ts";
+import { jobKey, type JobKey } from "../store/job-store.ts";
+import { findVisibleJob } from "../jobs/find.ts";
 
 export const DIAGNOSE_KINDS = ["JobSet", "Job", "Pod", "Service", "Secret", "ConfigMap", "ServiceAccount"];
 
@@ -78,7 +80,7 @@ export async function diagnose(deps: CleanupDeps, namespace: string): Promise<Di
   await sweepStaleResources(ctx, workloads);
   const records = await readRecords(
     ctx,
-    objects.map((o) => o.labels[JOB_ID_LABEL]).filter((id): id is string => !!id),
+    objects.map(labelledJob).filter((k): k is JobKey => !!k),
   );
   const planFor = new Map(report.items.map((i) => [`${i.kind}/${i.namespace}/${i.name}`, i]));
   const resources = objects.map((o): DiagnosedResource => {
@@ -88,7 +90,9 @@ export async function diagnose(deps: CleanupDeps, namespace: string): Promise<Di
       kind: o.kind,
       namespace: o.namespace,
       name: o.name,
-      ...(jobId ? { jobId, jobState: records.get(jobId)?.state ?? "NO_RECORD" } : {}),
+      ...(jobId
+        ? { jobId, jobState: records.get(jobKey({ namespace: o.namespace, id: jobId }))?.state ?? "NO_RECORD" }
+        : {}),
       ...(WORKLOAD_KINDS.includes(o.kind) ? { phase: o.phase ?? "Active" } : {}),
       ...(o.createdAt ? { createdAt: o.createdAt } : {}),
       ...(o.finishedAt ? { finishedAt: o.finishedAt } : {}),
@@ -117,7 +121,7 @@ export async function listWorkloads(deps: CleanupDeps, namespace: string): Promi
   const ctx = { deps, report: new RunReport() } as RunContext;
   const records = await readRecords(
     ctx,
-    objects.map((o) => o.labels[JOB_ID_LABEL]).filter((id): id is string => !!id),
+    objects.map(labelledJob).filter((k): k is JobKey => !!k),
   );
   return objects.map((o) => {
     const jobId = o.labels[JOB_ID_LABEL];
@@ -126,7 +130,9 @@ export async function listWorkloads(deps: CleanupDeps, namespace: string): Promi
       namespace: o.namespace,
       name: o.name,
       phase: o.phase ?? "Active",
-      ...(jobId ? { jobId, jobState: records.get(jobId)?.state ?? "NO_RECORD" } : {}),
+      ...(jobId
+        ? { jobId, jobState: records.get(jobKey({ namespace: o.namespace, id: jobId }))?.state ?? "NO_RECORD" }
+        : {}),
       ...(o.createdAt ? { createdAt: o.createdAt } : {}),
       ...(o.finishedAt ? { finishedAt: o.finishedAt } : {}),
     };
@@ -143,14 +149,20 @@ export interface DeleteJobResult {
 /**
  * Deletes one job's workload (optionally only of one kind) with its pods.
  * A job that is still running or pending is recorded as CANCELLED first.
- * Without a record, `namespace` says where to look for its labelled objects.
+ * The job is (namespace, id); without `namespace` the id must be unique
+ * across namespaces. Without a record, `namespace` says where to look for
+ * its labelled objects.
  */
 export async function deleteJob(
   deps: CleanupDeps,
   id: string,
   opts: { kind?: WorkloadRef["kind"]; namespace?: string; principal: string },
 ): Promise<DeleteJobResult> {
-  let job = await deps.store.get(id);
+  // Operators only (the route checks): every namespace is theirs to search.
+  let job = await findVisibleJob(deps.store, id, {
+    allowed: ["*"],
+    ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+  });
   const namespace = job?.namespace ?? opts.namespace;
   if (!namespace) {
     throw new KineticError(
@@ -173,7 +185,7 @@ export async function deleteJob(
   }
   if (job && !isTerminal(job.state) && objects.length > 0) {
     job = (
-      await deps.store.transition(id, {
+      await deps.store.transition(job, {
         to: "CANCELLED",
         reason: "DeletedByUser",
         message: `workload deleted by ${opts.principal}`,
@@ -200,9 +212,9 @@ export async function deleteJob(
     items.push({ action: "already-gone", ...job.workload, jobId: id, reason: "no such object in the cluster" });
   }
   if (job?.cleanupPending && (!opts.kind || job.workload?.kind === opts.kind)) {
-    await deps.store.clearCleanupPending(id);
+    await deps.store.clearCleanupPending(job);
   }
-  deps.log.info("job workload deleted on request", { jobId: id, principal: opts.principal, items });
+  deps.log.info("job workload deleted on request", { jobId: id, namespace, principal: opts.principal, items });
   return { jobId: id, state: job?.state ?? "NO_RECORD", items };
 }
 

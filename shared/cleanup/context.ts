@@ -25,7 +25,7 @@ export interface RunContext {
   runId: string;
   now: Date;
   lease?: Lease;
-  /** Job ids whose workload phase 1 (due records) already settled. */
+  /** jobKey() of the jobs pass 1 settled, so pass 2 does not judge their workloads again. */
   handledJobs: Set<string>;
   /** "namespace/jobIdLabel" of workloads deleted by this run (their pods go with them). */
   deletedWorkloads: Set<string>;
@@ -72,14 +72,6 @@ export function ttlSecondsOf(job: Pick<JobDoc, "spec"> | undefined, defaultTtlSe
   if (spec?.forceCleanup === true) return 0;
   const ttl = spec?.ttlSecondsAfterFinished;
   return typeof ttl === "number" && Number.isFinite(ttl) && ttl >= 0 ? ttl : defaultTtlSeconds;
-}
-
-export async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }
 
 export function errorMessage(err: unknown): string {

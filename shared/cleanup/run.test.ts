@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { JOB_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../cluster/labels.ts";
 import type { ClusterClient, WorkloadRef } from "../cluster/types.ts";
 import { KineticError } from "../errors.ts";
-import { JOBS, type JobDoc, type JobStore } from "../store/job-store.ts";
+import { JOBS, jobKey, type JobDoc, type JobStore } from "../store/job-store.ts";
 import { LEASES } from "../store/lease-store.ts";
 import { CLEANUP_RUNS } from "../store/run-store.ts";
 import { memoryCleanupDeps, memoryDeps, type MemoryDeps } from "../testing.ts";
@@ -65,27 +65,36 @@ async function job(deps: MemoryDeps, id: string, o: JobOptions = {}): Promise<Jo
     ...(o.forceCleanup ? { forceCleanup: true } : {}),
   };
   await deps.store.create({ id, namespace, accelerator: "cpu", spec });
-  await deps.store.transition(id, {
-    to: "SUBMITTED",
-    reason: "Created",
-    patch: { workload: { kind, name: id, namespace } },
-  });
-  await deps.store.transition(id, { to: "RUNNING", reason: "Running" });
+  await deps.store.transition(
+    { namespace, id },
+    {
+      to: "SUBMITTED",
+      reason: "Created",
+      patch: { workload: { kind, name: id, namespace } },
+    },
+  );
+  await deps.store.transition({ namespace, id }, { to: "RUNNING", reason: "Running" });
   if (o.state === "RUNNING") {
     if (o.inCluster !== false) workload(deps, id, { kind, namespace });
-    return (await deps.store.get(id))!;
+    return (await deps.store.get({ namespace, id }))!;
   }
-  const { job: done } = await deps.store.transition(id, { to: o.state ?? "SUCCEEDED", reason: "Completed" });
+  const { job: done } = await deps.store.transition(
+    { namespace, id },
+    { to: o.state ?? "SUCCEEDED", reason: "Completed" },
+  );
   const finishedAt = done.finishedAt!;
   // As syncJobs' finish(): forceCleanup is due at once, else the job's TTL or the operator default.
   const ttl = o.dueTtl ?? (o.forceCleanup ? 0 : (o.ttl ?? deps.config.defaultTtlSeconds));
-  await deps.store.patch(id, {
-    active: o.active === true,
-    finishedEventPublished: o.active !== true,
-    ...(o.flag === false ? {} : { cleanupPending: true, cleanupDueAt: iso(Date.parse(finishedAt) + ttl * SECOND) }),
-  });
+  await deps.store.patch(
+    { namespace, id },
+    {
+      active: o.active === true,
+      finishedEventPublished: o.active !== true,
+      ...(o.flag === false ? {} : { cleanupPending: true, cleanupDueAt: iso(Date.parse(finishedAt) + ttl * SECOND) }),
+    },
+  );
   if (o.inCluster !== false) workload(deps, id, { kind, namespace, finishedAt });
-  return (await deps.store.get(id))!;
+  return (await deps.store.get({ namespace, id }))!;
 }
 
 /** A Kinetic-labelled Job/JobSet in the cluster: running unless it has a finish time. */
@@ -117,8 +126,8 @@ const has = (deps: MemoryDeps, kind: string, name: string, namespace = NS) =>
   deps.cluster.objects.has(`${kind}/${namespace}/${name}`);
 
 async function pending(deps: MemoryDeps, ids: string[]): Promise<string[]> {
-  const jobs = await deps.store.getMany(ids);
-  return ids.filter((id) => jobs.get(id)?.cleanupPending === true);
+  const jobs = await deps.store.getMany(ids.map((id) => ({ namespace: NS, id })));
+  return ids.filter((id) => jobs.get(jobKey({ namespace: NS, id }))?.cleanupPending === true);
 }
 
 /** Every stored document of a collection with its version: equal snapshots = nothing written. */
@@ -424,7 +433,7 @@ describe("runCleanup: due records", () => {
     });
     expect(itemFor(s, "long")?.reason).toBe(`within its TTL (10800 s) until ${iso(T0 + 3 * HOUR)}`);
     expect(inCluster(deps)).toEqual(["Job/ns/long"]);
-    const record = (await deps.store.get("short"))!;
+    const record = (await deps.store.get({ namespace: NS, id: "short" }))!;
     expect(record).toMatchObject({ state: "SUCCEEDED", cleanupPending: false });
     expect(record.cleanupDueAt).toBeUndefined();
     expect(await pending(deps, ["long"])).toEqual(["long"]);
@@ -448,7 +457,10 @@ describe("runCleanup: due records", () => {
       },
     ]);
     expect(has(deps, "Job", "grown")).toBe(true);
-    expect(await deps.store.get("grown")).toMatchObject({ cleanupPending: true, cleanupDueAt: iso(T0 + 2 * HOUR) });
+    expect(await deps.store.get({ namespace: NS, id: "grown" })).toMatchObject({
+      cleanupPending: true,
+      cleanupDueAt: iso(T0 + 2 * HOUR),
+    });
 
     deps.clock.set(T0 + 2 * HOUR + SECOND);
     const later = await run(deps, { namespace: NS });
@@ -553,7 +565,7 @@ describe("runCleanup: due records", () => {
     expect(inCluster(deps)).toEqual(clusterBefore);
     expect(deps.cluster.deletes).toBe(0);
     expect(await snapshot(deps, JOBS)).toEqual(jobsBefore);
-    expect(await deps.store.get("busy")).toMatchObject({ state: "RUNNING" });
+    expect(await deps.store.get({ namespace: NS, id: "busy" })).toMatchObject({ state: "RUNNING" });
     // Only the run's own record is written (and the lease, taken and freed).
     expect(await deps.cleanupRuns.get("dry")).toMatchObject({ status: "completed", dryRun: true, counts: dry.counts });
     expect(await deps.docs.get(LEASES, LEASE_NAME)).toBeUndefined();
@@ -564,8 +576,8 @@ describe("runCleanup: workloads in the cluster", () => {
   it("deletes at once a running workload whose job was cancelled (a create that landed after the cancel)", async () => {
     const deps = setup();
     await deps.store.create({ id: "late", namespace: NS, accelerator: "cpu" });
-    await deps.store.transition("late", { to: "CANCELLED", reason: "CancelledByUser" });
-    await deps.store.patch("late", { active: false, finishedEventPublished: true });
+    await deps.store.transition({ namespace: NS, id: "late" }, { to: "CANCELLED", reason: "CancelledByUser" });
+    await deps.store.patch({ namespace: NS, id: "late" }, { active: false, finishedEventPublished: true });
     workload(deps, "late"); // running, and not the record's: the record never learnt of it
 
     const s = await run(deps, { namespace: NS });
@@ -631,7 +643,7 @@ describe("runCleanup: workloads in the cluster", () => {
       expect(itemFor(s, "wild")?.reason).toBe("running, and no Kinetic record: deleted only with force");
     }
     expect(deps.cluster.deletes).toBe(0);
-    expect((await deps.store.get("busy"))?.state).toBe("RUNNING");
+    expect((await deps.store.get({ namespace: NS, id: "busy" }))?.state).toBe("RUNNING");
   });
 
   it("refuses to delete running jobs without a namespace, naming the field, before it touches anything", async () => {
@@ -647,7 +659,7 @@ describe("runCleanup: workloads in the cluster", () => {
     expect(await snapshot(deps, CLEANUP_RUNS)).toEqual([]);
     expect(await deps.docs.get(LEASES, LEASE_NAME)).toBeUndefined();
     expect(has(deps, "Job", "busy")).toBe(true);
-    expect((await deps.store.get("busy"))?.state).toBe("RUNNING");
+    expect((await deps.store.get({ namespace: NS, id: "busy" }))?.state).toBe("RUNNING");
   });
 
   it("forced in a namespace, records each running job CANCELLED (DeletedByCleanup) before deleting its workload", async () => {
@@ -660,7 +672,7 @@ describe("runCleanup: workloads in the cluster", () => {
     const stateAtDelete: Record<string, string | undefined> = {};
     const spy = spyCluster(deps.cluster, {
       beforeDelete: async (ref) => {
-        stateAtDelete[ref.name] = (await deps.store.get(ref.name))?.state ?? "NO_RECORD";
+        stateAtDelete[ref.name] = (await deps.store.get({ namespace: NS, id: ref.name }))?.state ?? "NO_RECORD";
       },
     });
 
@@ -678,7 +690,7 @@ describe("runCleanup: workloads in the cluster", () => {
     expect(itemFor(s, "wild")?.reason).toBe(
       "running with no Kinetic record; force deletes running jobs; its pods go with it",
     );
-    const busy = (await deps.store.get("busy"))!;
+    const busy = (await deps.store.get({ namespace: NS, id: "busy" }))!;
     expect(busy).toMatchObject({
       state: "CANCELLED",
       reason: "DeletedByCleanup",
@@ -687,7 +699,7 @@ describe("runCleanup: workloads in the cluster", () => {
     expect(busy.events.at(-1)).toMatchObject({ state: "CANCELLED", reason: "DeletedByCleanup" });
     // Another namespace is out of scope.
     expect(inCluster(deps)).toEqual(["Job/other/elsewhere"]);
-    expect((await deps.store.get("elsewhere"))?.state).toBe("RUNNING");
+    expect((await deps.store.get({ namespace: "other", id: "elsewhere" }))?.state).toBe("RUNNING");
   });
 
   it("deletes an expired JobSet, never one of its child Jobs on its own", async () => {
@@ -874,7 +886,7 @@ describe("runCleanup: record retention", () => {
     expect(real.cost.deletes - dry.cost.deletes).toBe(7);
     const ids = async (collection: string) =>
       (await deps.docs.query(collection, { limit: 100 })).map((s) => s.id).sort();
-    expect(await ids(JOBS)).toEqual(["old-active", "old-pending", "queued", "recent"]);
+    expect(await ids(JOBS)).toEqual(["ns:old-active", "ns:old-pending", "ns:queued", "ns:recent"]);
     // "tick-stuck" died before its final write a month ago: "running" forever would keep it forever.
     expect(await ids(CLEANUP_RUNS)).toEqual(["dry", "real"]);
   });
@@ -891,7 +903,7 @@ describe("runCleanup: record retention", () => {
       const expired = await deps.store.listExpired(now, page);
       if (!touched) {
         touched = true;
-        await deps.store.patch("old-b", { source: "touched meanwhile" });
+        await deps.store.patch({ namespace: NS, id: "old-b" }, { source: "touched meanwhile" });
       }
       return expired;
     };
@@ -899,12 +911,12 @@ describe("runCleanup: record retention", () => {
     const s = await runCleanup(cleanupDeps(deps, { store: racing }), {});
     expect(actions(s)).toEqual(["kept JobRecord/old-b", "purged JobRecord/old-a"]);
     expect(itemFor(s, "old-b")?.reason).toBe("changed since it was read; left for the next run");
-    expect(await deps.store.get("old-b")).toMatchObject({ source: "touched meanwhile" });
-    expect(await deps.store.get("old-a")).toBeUndefined();
+    expect(await deps.store.get({ namespace: NS, id: "old-b" })).toMatchObject({ source: "touched meanwhile" });
+    expect(await deps.store.get({ namespace: NS, id: "old-a" })).toBeUndefined();
 
     const next = await run(deps, {});
     expect(actions(next)).toEqual(["purged JobRecord/old-b"]);
-    expect(await deps.store.get("old-b")).toBeUndefined();
+    expect(await deps.store.get({ namespace: NS, id: "old-b" })).toBeUndefined();
   });
 
   it("runs only in cluster-wide runs unless asked for", async () => {
@@ -915,7 +927,7 @@ describe("runCleanup: record retention", () => {
     const scoped = await run(deps, { namespace: NS });
     expect(scoped.options.purgeRecords).toBe(false);
     expect(scoped.items).toEqual([]);
-    expect(await deps.store.get("old")).toBeDefined();
+    expect(await deps.store.get({ namespace: NS, id: "old" })).toBeDefined();
 
     const asked = await run(deps, { namespace: NS, purgeRecords: true });
     expect(actions(asked)).toEqual(["purged JobRecord/old"]);

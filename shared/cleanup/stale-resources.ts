@@ -7,9 +7,11 @@
 import { JOB_ID_LABEL } from "../cluster/labels.ts";
 import type { ManagedObject } from "../cluster/types.ts";
 import { isTerminal } from "../schemas/job-state.ts";
-import { errorMessage, forEachLimit, type RunContext } from "./context.ts";
+import { errorMessage, type RunContext } from "./context.ts";
+import { forEachLimit } from "../concurrency.ts";
 import { refKey, type References } from "./references.ts";
-import { readRecords } from "./workloads.ts";
+import { readRecords, labelledJob } from "./workloads.ts";
+import { jobKey } from "../store/job-store.ts";
 
 export const STALE_KINDS = ["Secret", "ConfigMap", "ServiceAccount", "Pod"];
 /** Younger objects may belong to a submission in progress (created before its workload). */
@@ -35,7 +37,7 @@ export async function sweepStaleResources(ctx: RunContext, workloads: ManagedObj
   if (deps.references && objects.some((o) => o.kind !== "Pod")) refs = await deps.references.read(ns);
   const needRecords = objects
     .filter((o) => o.kind !== "Pod" && o.labels[JOB_ID_LABEL] && !live.has(key(o.namespace, o.labels[JOB_ID_LABEL]!)))
-    .map((o) => o.labels[JOB_ID_LABEL]!);
+    .map((o) => labelledJob(o)!);
   const records = await readRecords(ctx, needRecords);
 
   await forEachLimit(objects, 8, async (obj) => {
@@ -49,7 +51,7 @@ export async function sweepStaleResources(ctx: RunContext, workloads: ManagedObj
       staleBecause = `orphaned pod: job ${jobId} has no Job or JobSet in the cluster`;
     } else {
       const users = refs?.get(refKey(obj.kind, obj.namespace, obj.name));
-      const record = jobId ? records.get(jobId) : undefined;
+      const record = jobId ? records.get(jobKey({ namespace: obj.namespace, id: jobId })) : undefined;
       if (users?.length) {
         report.add({
           action: "kept",

@@ -18,8 +18,9 @@ import { JOB_ID_LABEL } from "../cluster/labels.ts";
 import type { ManagedObject, WorkloadRef } from "../cluster/types.ts";
 import { isTerminal } from "../schemas/job-state.ts";
 import { sanitizeLabelValue } from "../schemas/k8s-names.ts";
-import type { JobDoc } from "../store/job-store.ts";
-import { checkpoint, errorMessage, forEachLimit, ttlSecondsOf, type RunContext } from "./context.ts";
+import { jobKey, type JobDoc, type JobKey } from "../store/job-store.ts";
+import { checkpoint, errorMessage, ttlSecondsOf, type RunContext } from "./context.ts";
+import { forEachLimit } from "../concurrency.ts";
 
 const CONCURRENCY = 8;
 const JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name";
@@ -39,7 +40,7 @@ export async function sweepDueRecords(ctx: RunContext): Promise<void> {
     });
     report.cost.reads += Math.max(1, page.length);
     await forEachLimit(page, CONCURRENCY, async (job) => {
-      ctx.handledJobs.add(job.id);
+      ctx.handledJobs.add(jobKey(job));
       try {
         await settleDueRecord(ctx, job);
       } catch (err) {
@@ -63,7 +64,7 @@ export async function sweepDueRecords(ctx: RunContext): Promise<void> {
 async function settleDueRecord(ctx: RunContext, job: JobDoc): Promise<void> {
   const { deps, options, report } = ctx;
   if (!job.workload) {
-    if (!options.dryRun) await clearPending(ctx, job.id);
+    if (!options.dryRun) await clearPending(ctx, job);
     return;
   }
   const ttl = ttlSecondsOf(job, deps.config.defaultTtlSeconds);
@@ -79,7 +80,7 @@ async function settleDueRecord(ctx: RunContext, job: JobDoc): Promise<void> {
       reason: `within its TTL (${ttl} s) until ${due.toISOString()}`,
     });
     if (!options.dryRun) {
-      await deps.store.rescheduleCleanup(job.id, due.toISOString());
+      await deps.store.rescheduleCleanup(job, due.toISOString());
       report.cost.reads++;
       report.cost.writes++;
     }
@@ -110,11 +111,11 @@ async function settleDueRecord(ctx: RunContext, job: JobDoc): Promise<void> {
         reason: "already deleted (native TTL or by hand)",
       });
     }
-    if (!options.dryRun) await clearPending(ctx, job.id);
+    if (!options.dryRun) await clearPending(ctx, job);
     return;
   }
   await deleteWorkload(ctx, ref, job.id, reason);
-  if (!options.dryRun) await clearPending(ctx, job.id);
+  if (!options.dryRun) await clearPending(ctx, job);
 }
 
 /** Pass 2: every Kinetic workload still in the cluster. Returns them for the stale-resource pass. */
@@ -123,10 +124,8 @@ export async function sweepClusterWorkloads(ctx: RunContext): Promise<ManagedObj
   const all = await deps.cluster.listManaged(options.namespace ?? "", WORKLOAD_KINDS);
   // A JobSet's child Jobs go with their JobSet; never delete one on its own.
   const workloads = all.filter((o) => !(o.kind === "Job" && o.labels[JOBSET_NAME_LABEL]));
-  const ids = workloads
-    .map((o) => o.labels[JOB_ID_LABEL])
-    .filter((id): id is string => !!id && !ctx.handledJobs.has(id));
-  const records = await readRecords(ctx, ids);
+  const keys = workloads.map(labelledJob).filter((k): k is JobKey => !!k && !ctx.handledJobs.has(jobKey(k)));
+  const records = await readRecords(ctx, keys);
   await forEachLimit(workloads, CONCURRENCY, async (obj) => {
     try {
       await judgeWorkload(ctx, obj, records);
@@ -152,8 +151,9 @@ async function judgeWorkload(ctx: RunContext, obj: ManagedObject, records: Map<s
     });
     return;
   }
-  if (ctx.handledJobs.has(jobId)) return;
-  const job = records.get(jobId);
+  const owner = { namespace: obj.namespace, id: jobId };
+  if (ctx.handledJobs.has(jobKey(owner))) return;
+  const job = records.get(jobKey(owner));
   const ref: WorkloadRef = { kind: obj.kind as WorkloadRef["kind"], name: obj.name, namespace: obj.namespace };
   if (job && !isTerminal(job.state)) {
     if (!options.includeActive) {
@@ -170,7 +170,7 @@ async function judgeWorkload(ctx: RunContext, obj: ManagedObject, records: Map<s
     }
     if (!options.dryRun) {
       // Record the cancellation first so syncJobs does not report the deleted workload as a failure.
-      await deps.store.transition(job.id, {
+      await deps.store.transition(job, {
         to: "CANCELLED",
         reason: "DeletedByCleanup",
         message: `deleted by forced cleanup run ${ctx.runId}`,
@@ -221,7 +221,7 @@ async function judgeWorkload(ctx: RunContext, obj: ManagedObject, records: Map<s
     ? describeExpiry(job.state, finishedIso, ttl, options.ignoreTtl, job.spec?.forceCleanup === true)
     : `no Kinetic record; ${describeExpiry(obj.phase ?? "finished", finishedIso, ttl, options.ignoreTtl, false)}`;
   await deleteWorkload(ctx, ref, jobId, reason);
-  if (job?.cleanupPending && !options.dryRun) await clearPending(ctx, job.id);
+  if (job?.cleanupPending && !options.dryRun) await clearPending(ctx, job);
 }
 
 async function deleteWorkload(ctx: RunContext, ref: WorkloadRef, jobId: string, reason: string): Promise<void> {
@@ -240,14 +240,20 @@ async function deleteWorkload(ctx: RunContext, ref: WorkloadRef, jobId: string, 
   });
 }
 
-async function clearPending(ctx: RunContext, jobId: string): Promise<void> {
-  await ctx.deps.store.clearCleanupPending(jobId);
+async function clearPending(ctx: RunContext, job: JobKey): Promise<void> {
+  await ctx.deps.store.clearCleanupPending(job);
   ctx.report.cost.writes++;
 }
 
-/** Reads job records by id (one billed read each). */
-export async function readRecords(ctx: RunContext, ids: string[]): Promise<Map<string, JobDoc>> {
-  const unique = [...new Set(ids)];
+/** The job an object belongs to: its kinetic.dev/job-id label in its own namespace (jobs run where they are named). */
+export function labelledJob(obj: ManagedObject): JobKey | undefined {
+  const id = obj.labels[JOB_ID_LABEL];
+  return id ? { namespace: obj.namespace, id } : undefined;
+}
+
+/** Reads job records by key (one billed read each); the map is keyed by jobKey(). */
+export async function readRecords(ctx: RunContext, keys: JobKey[]): Promise<Map<string, JobDoc>> {
+  const unique = [...new Map(keys.map((k) => [jobKey(k), k])).values()];
   const out = await ctx.deps.store.getMany(unique);
   ctx.report.cost.reads += unique.length;
   return out;

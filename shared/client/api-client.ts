@@ -37,7 +37,12 @@ export interface ListJobsQuery {
   cursor?: string;
 }
 
-export interface LogsQuery {
+/** Which job: ids are unique per namespace; without one, the server finds the id among the caller's namespaces. */
+export interface JobRef {
+  namespace?: string;
+}
+
+export interface LogsQuery extends JobRef {
   worker?: number;
   tail?: number;
 }
@@ -86,13 +91,14 @@ export class KineticApiClient {
     return this.parse(res, JobListResponse, "GET /jobs");
   }
 
-  async getJob(id: string): Promise<JobRecord> {
-    const res = await this.request("GET", `/jobs/${encodeURIComponent(id)}`);
+  async getJob(id: string, ref: JobRef = {}): Promise<JobRecord> {
+    const res = await this.request("GET", `/jobs/${encodeURIComponent(id)}`, { query: { ...ref } });
     return (await this.parse(res, JobResponse, "GET /jobs/{id}")).job;
   }
 
-  async cancelJob(id: string): Promise<JobRecord> {
-    const res = await this.request("POST", `/jobs/${encodeURIComponent(id)}/cancel`);
+  /** With a namespace, a cancel may overtake its submission (the late submission never runs). */
+  async cancelJob(id: string, ref: JobRef = {}): Promise<JobRecord> {
+    const res = await this.request("POST", `/jobs/${encodeURIComponent(id)}/cancel`, { query: { ...ref } });
     return (await this.parse(res, JobResponse, "POST /jobs/{id}/cancel")).job;
   }
 

@@ -7,6 +7,7 @@
  */
 import { PubSub } from "@google-cloud/pubsub";
 import { TOPICS } from "../bus/topics.ts";
+import { topicName } from "../config/deployment-names.ts";
 import { KineticError } from "../errors.ts";
 import { newJobId } from "../schemas/job-id.ts";
 
@@ -28,14 +29,17 @@ export const PUBLISH_TIMEOUT_MS = 30_000;
 
 export async function publishJob(
   spec: Record<string, unknown>,
-  options: { project: string; timeoutMs?: number },
+  options: { project: string; timeoutMs?: number; cluster?: string },
 ): Promise<PublishResult> {
   const { spec: withId, jobId } = withJobId(spec);
+  // Each cluster's deployment has its own jobs topic (kinetic-{tag}-jobs); the emulator (npm start) has the local one.
+  const deployed = options.cluster && !process.env.PUBSUB_EMULATOR_HOST;
+  const jobsTopic = deployed ? topicName(options.cluster!, TOPICS.jobs) : TOPICS.jobs;
   const timeoutMs = options.timeoutMs ?? PUBLISH_TIMEOUT_MS;
   const pubsub = new PubSub({ projectId: options.project });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const topic = pubsub.topic(TOPICS.jobs, { gaxOpts: { timeout: timeoutMs } });
+    const topic = pubsub.topic(jobsTopic, { gaxOpts: { timeout: timeoutMs } });
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
@@ -47,19 +51,19 @@ export async function publishJob(
       topic.publishMessage({ data: Buffer.from(JSON.stringify(withId)), attributes: { jobId } }),
       deadline,
     ]);
-    return { messageId, jobId, topic: TOPICS.jobs };
+    return { messageId, jobId, topic: jobsTopic };
   } catch (err) {
     if (err instanceof KineticError)
       throw new KineticError(
         err.code,
-        `cannot publish to topic ${TOPICS.jobs} in project ${options.project}: ${err.message}`,
+        `cannot publish to topic ${jobsTopic} in project ${options.project}: ${err.message}`,
       );
     const e = err as { code?: number; details?: string; message?: string };
     // gRPC status 5 NOT_FOUND (topic missing), 7 PERMISSION_DENIED, 14 UNAVAILABLE.
     const code = e.code === 5 ? "not-found" : e.code === 7 ? "permission-denied" : "unavailable";
     throw new KineticError(
       code,
-      `cannot publish to topic ${TOPICS.jobs} in project ${options.project}: ${e.details || e.message || String(err)}`,
+      `cannot publish to topic ${jobsTopic} in project ${options.project}: ${e.details || e.message || String(err)}`,
       { cause: err },
     );
   } finally {

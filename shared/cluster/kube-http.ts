@@ -18,6 +18,7 @@ import {
   type Configuration,
   type KubeConfig,
   type RequestContext,
+  type SecurityAuthentication,
 } from "@kubernetes/client-node";
 import { ApiException } from "@kubernetes/client-node";
 import { ClusterTimeoutError, formatMs } from "./kube-errors.ts";
@@ -36,13 +37,38 @@ function timeoutMiddleware(limitMs: number) {
   };
 }
 
-/** Like `kc.makeApiClient(Api)`, plus the per-request time limit. */
+/**
+ * The kubeconfig's authentication, over one connection pool per KubeConfig.
+ * client-node builds a new undici Agent, so a new TCP and TLS handshake, for
+ * every request; keeping the first lets requests reuse kept-alive connections
+ * (measured: a Job create 151 → 99 ms). Credentials are headers, still applied
+ * per request; the TLS identity of a KubeConfig does not change.
+ */
+const pools = new WeakMap<KubeConfig, SecurityAuthentication>();
+function pooledAuth(kc: KubeConfig): SecurityAuthentication {
+  let auth = pools.get(kc);
+  if (!auth) {
+    let dispatcher: ReturnType<RequestContext["getDispatcher"]>;
+    auth = {
+      getName: () => "kubeconfig authentication, pooled",
+      applySecurityAuthentication: async (ctx: RequestContext) => {
+        await kc.applySecurityAuthentication(ctx);
+        dispatcher ??= ctx.getDispatcher();
+        if (dispatcher) ctx.setDispatcher(dispatcher);
+      },
+    };
+    pools.set(kc, auth);
+  }
+  return auth;
+}
+
+/** Like `kc.makeApiClient(Api)`, plus the per-request time limit and a shared connection pool. */
 export function makeApiClient<T>(kc: KubeConfig, Api: new (config: Configuration) => T, limitMs: number): T {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig has no current cluster");
   const config = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: kc },
+    authMethods: { default: pooledAuth(kc) },
     middleware: [setHeaderMiddleware("User-Agent", "kinetic")],
     promiseMiddleware: [timeoutMiddleware(limitMs)],
   });

@@ -18,13 +18,15 @@ import { KineticError } from "../errors.ts";
 import { toKineticError } from "./kube-errors.ts";
 import { followPodLog, makeApiClient, makeObjectApi } from "./kube-http.ts";
 import { managedObject, podSelector, prefixLines, refOf, sortPods } from "./kube-objects.ts";
-import { MANAGED_BY_LABEL, MANAGED_SELECTOR } from "./labels.ts";
+import { MANAGED_SELECTOR } from "./labels.ts";
+import { statusMany } from "./status-many.ts";
 import { derivePhase, type ObservedWorkload, type WorkloadCondition } from "./status.ts";
 import type {
   ClusterClient,
   LogOptions,
   ManagedObject,
   RawWorkload,
+  StatusResult,
   SubmitResult,
   Workload,
   WorkloadRef,
@@ -101,6 +103,13 @@ export class KubeCluster implements ClusterClient {
   async status(ref: WorkloadRef): Promise<WorkloadStatus> {
     const observed = await this.observe(ref);
     return derivePhase(observed);
+  }
+
+  statusMany(refs: WorkloadRef[]): Promise<Map<string, StatusResult>> {
+    return statusMany(
+      { listAll: (kind, ns, selector) => this.listAll(kind, ns, selector), observeOne: (ref) => this.observe(ref) },
+      refs,
+    );
   }
 
   /** Reads the workload, its pods and (when suspended) its Kueue Workload. */
@@ -241,54 +250,50 @@ export class KubeCluster implements ClusterClient {
   }
 
   async listManaged(namespace: string, kinds: string[], labelSelector?: string): Promise<ManagedObject[]> {
-    const selector = [`${MANAGED_BY_LABEL}=kinetic`, labelSelector].filter(Boolean).join(",");
+    const selector = [MANAGED_SELECTOR, labelSelector].filter(Boolean).join(",");
     const out: ManagedObject[] = [];
     for (const kind of kinds) {
       const apiVersion = API_VERSION_OF[kind];
       if (!apiVersion) throw new KineticError("invalid-argument", `unsupported kind ${kind}`);
-      let cont: string | undefined;
-      do {
-        const list = await this.objects
-          .list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector, 500, cont)
-          .catch((err: unknown) => {
-            // A kind whose CRD is absent (no JobSet on this cluster) has nothing to list.
-            if (err instanceof ApiException && err.code === 404) return { items: [], metadata: {} };
-            throw toKineticError(err, `list ${kind} in ${namespace}`);
-          });
-        for (const item of list.items) out.push(managedObject(kind, apiVersion, item));
-        cont = (list.metadata as { _continue?: string } | undefined)?._continue;
-      } while (cont);
+      for (const item of await this.listAll(kind, namespace, selector)) out.push(managedObject(kind, apiVersion, item));
     }
     return out;
   }
 
   async readWorkloads(namespace: string): Promise<RawWorkload[]> {
     const out: RawWorkload[] = [];
-    for (const kind of ["Job", "JobSet"] as const) {
-      let cont: string | undefined;
-      do {
-        const page = await this.objects
-          .list(
-            API_VERSION_OF[kind]!,
-            kind,
-            namespace || undefined,
-            undefined,
-            undefined,
-            undefined,
-            undefined,
-            MANAGED_SELECTOR,
-            500,
-            cont,
-          )
-          .catch((err: unknown) => {
-            // No JobSet CRD on this cluster: there is nothing of that kind to read.
-            if (err instanceof ApiException && err.code === 404) return { items: [], metadata: {} };
-            throw toKineticError(err, `list ${kind} in ${namespace || "all namespaces"}`);
-          });
-        for (const item of page.items) out.push({ ...(item as RawWorkload), kind });
-        cont = (page.metadata as { _continue?: string } | undefined)?._continue;
-      } while (cont);
-    }
+    for (const kind of ["Job", "JobSet"] as const)
+      for (const item of await this.listAll(kind, namespace, MANAGED_SELECTOR))
+        out.push({ ...(item as RawWorkload), kind });
+    return out;
+  }
+
+  /** Every object of a kind in a namespace ("" = all) matching the selector, page by page; an absent CRD lists nothing. */
+  private async listAll(kind: string, namespace: string, selector?: string): Promise<KubernetesObject[]> {
+    const out: KubernetesObject[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await this.objects
+        .list(
+          API_VERSION_OF[kind]!,
+          kind,
+          namespace || undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          selector,
+          500,
+          cont,
+        )
+        .catch((err: unknown) => {
+          // A kind whose CRD is absent (no JobSet or Kueue on this cluster) has nothing to list.
+          if (err instanceof ApiException && err.code === 404) return { items: [], metadata: {} };
+          throw toKineticError(err, `list ${kind} in ${namespace || "all namespaces"}`);
+        });
+      out.push(...page.items);
+      cont = (page.metadata as { _continue?: string } | undefined)?._continue;
+    } while (cont);
     return out;
   }
 

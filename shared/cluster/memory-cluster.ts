@@ -6,7 +6,16 @@
  * Missing, and a status is whatever the test says the workload is doing.
  * Faults are injected per operation, before or after the create takes effect.
  */
-import type { ClusterClient, ManagedObject, SubmitResult, Workload, WorkloadRef, WorkloadStatus } from "./types.ts";
+import {
+  workloadKey,
+  type ClusterClient,
+  type ManagedObject,
+  type StatusResult,
+  type SubmitResult,
+  type Workload,
+  type WorkloadRef,
+  type WorkloadStatus,
+} from "./types.ts";
 import { JOB_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "./labels.ts";
 
 type Op = "submit" | "status" | "delete";
@@ -19,6 +28,8 @@ export class MemoryCluster implements ClusterClient {
   private readonly faults: Array<{ op: Op; error: Error; after?: boolean }> = [];
   submits = 0;
   lists = 0;
+  /** statusMany calls (syncJobs reads every active workload with one). */
+  statusLists = 0;
   deletes = 0;
 
   private key(o: { kind: string; namespace: string; name: string }): string {
@@ -111,6 +122,27 @@ export class MemoryCluster implements ClusterClient {
     const o = this.objects.get(key);
     if (!o) return { phase: "Missing" };
     return this.statuses.get(key) ?? { phase: o.phase ?? "Running" };
+  }
+
+  /** Like the API server's lists: one call answers for every ref; a faulted read fails all of them. */
+  async statusMany(refs: WorkloadRef[]): Promise<Map<string, StatusResult>> {
+    this.statusLists++;
+    const out = new Map<string, StatusResult>();
+    try {
+      this.fault("status", false);
+    } catch (error) {
+      for (const ref of refs) out.set(workloadKey(ref), { error });
+      return out;
+    }
+    for (const ref of refs) {
+      const key = this.key(ref);
+      const o = this.objects.get(key);
+      out.set(workloadKey(ref), {
+        status: !o ? { phase: "Missing" } : (this.statuses.get(key) ?? { phase: o.phase ?? "Running" }),
+      });
+    }
+    await tick();
+    return out;
   }
 
   async delete(ref: WorkloadRef): Promise<{ deleted: boolean }> {

@@ -14,6 +14,7 @@
  */
 import { KineticError } from "../errors.ts";
 import { ClusterCredentialError } from "./kube-errors.ts";
+import { forwardAll, invoke, type ClusterMethod } from "./lazy.ts";
 import type { ClusterClient } from "./types.ts";
 
 export interface RefreshOptions {
@@ -32,8 +33,6 @@ interface Entry {
   client: ClusterClient;
   at: number;
 }
-
-type Method = keyof ClusterClient;
 
 export function refreshingCluster(options: RefreshOptions): Required<ClusterClient> {
   const now = options.now ?? Date.now;
@@ -63,7 +62,7 @@ export function refreshingCluster(options: RefreshOptions): Required<ClusterClie
     return now() - entry.at > maxAgeMs ? replace(entry) : entry;
   };
 
-  const call = async (method: Method, args: unknown[]): Promise<unknown> => {
+  const call = async (method: ClusterMethod, args: unknown[]): Promise<unknown> => {
     const entry = await get();
     try {
       return await invoke(entry.client, method, args);
@@ -80,28 +79,7 @@ export function refreshingCluster(options: RefreshOptions): Required<ClusterClie
     }
   };
 
-  // Every method of the port, so that adding one to ClusterClient does not compile until it is forwarded here.
-  // (No `then`: awaiting this object must not mistake it for a promise.)
-  const forward = <K extends Method>(method: K) =>
-    ((...args: unknown[]) => call(method, args)) as Required<ClusterClient>[K];
-  const client: Required<ClusterClient> = {
-    submit: forward("submit"),
-    dryRun: forward("dryRun"),
-    status: forward("status"),
-    delete: forward("delete"),
-    logs: forward("logs"),
-    followLogs: forward("followLogs"),
-    listManaged: forward("listManaged"),
-    deleteObject: forward("deleteObject"),
-    readWorkloads: forward("readWorkloads"),
-  };
-  return client;
-}
-
-function invoke(client: ClusterClient, method: Method, args: unknown[]): Promise<unknown> {
-  const fn = client[method] as ((...a: unknown[]) => Promise<unknown>) | undefined;
-  if (!fn) return Promise.reject(new KineticError("failed-precondition", `this cluster backend has no ${method}`));
-  return fn.apply(client, args);
+  return forwardAll(call);
 }
 
 function stillRefused(err: ClusterCredentialError): KineticError {

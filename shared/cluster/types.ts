@@ -58,6 +58,14 @@ export interface LogOptions {
   follow?: boolean;
 }
 
+/** One workload's status as read in bulk, or the error that kept it from being read. */
+export type StatusResult = { status: WorkloadStatus } | { error: unknown };
+
+/** The key statusMany answers by: "kind/namespace/name". */
+export function workloadKey(ref: WorkloadRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
 /** A Kinetic-labelled object as listed by cleanup and diagnose. */
 export interface ManagedObject {
   kind: string;
@@ -82,6 +90,12 @@ export interface ClusterClient {
   logs(ref: WorkloadRef, options?: LogOptions): Promise<string>;
   /** Stream logs until the workload ends; resolves when the stream closes. */
   followLogs?(ref: WorkloadRef, onChunk: (text: string) => void, options?: LogOptions): Promise<void>;
+  /**
+   * Statuses of many workloads at once, by workloadKey(): a few list calls per namespace instead of two or
+   * three calls per workload. A ref that could not be read carries its error. Backends without it are read
+   * one workload at a time.
+   */
+  statusMany?(refs: WorkloadRef[]): Promise<Map<string, StatusResult>>;
   /** List Kinetic-managed objects of the given kinds in a namespace (label selector applied server-side). */
   listManaged(namespace: string, kinds: string[], labelSelector?: string): Promise<ManagedObject[]>;
   deleteObject(obj: Pick<ManagedObject, "kind" | "apiVersion" | "name" | "namespace">): Promise<{ deleted: boolean }>;

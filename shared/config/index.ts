@@ -9,3 +9,4 @@ export * from "./resolve.ts";
 export * from "./settings.ts";
 export * from "./sources.ts";
 export * from "./validators.ts";
+export * from "./deployment-names.ts";

@@ -7,6 +7,7 @@
  * Precedence, highest first: SDK argument > CLI flag > env var > active profile > default.
  */
 import type { LogLevel } from "../log.ts";
+import { apiUrlFor, outputsBucket, repositoryId } from "./deployment-names.ts";
 import type { ProfileField } from "./profiles.ts";
 import {
   formatSeconds,
@@ -126,8 +127,8 @@ export const SETTINGS: SettingSpecs = {
     metavar: "GS_URI",
     env: "KINETIC_OUTPUT_DIR",
     parse: parseGcsUri,
-    default: (c) => (c.project ? `gs://${c.project}-kinetic-outputs` : undefined),
-    defaultLabel: "gs://{project}-kinetic-outputs",
+    default: (c) => (c.project && c.cluster ? `gs://${outputsBucket(c.project, c.cluster)}` : undefined),
+    defaultLabel: "gs://{project}-kinetic-{tag}-outputs",
     description: "Cloud Storage prefix where jobs write outputs",
   },
   baseImageRepo: {
@@ -135,8 +136,11 @@ export const SETTINGS: SettingSpecs = {
     metavar: "REPO",
     env: "KINETIC_BASE_IMAGE_REPO",
     parse: parseImageRepo,
-    default: (c) => (c.project && c.zone ? `${regionOf(c.zone)}-docker.pkg.dev/${c.project}/kinetic` : undefined),
-    defaultLabel: "{region}-docker.pkg.dev/{project}/kinetic",
+    default: (c) =>
+      c.project && c.zone && c.cluster
+        ? `${regionOf(c.zone)}-docker.pkg.dev/${c.project}/${repositoryId(c.cluster)}`
+        : undefined,
+    defaultLabel: "{region}-docker.pkg.dev/{project}/kinetic-{tag}",
     description: "Artifact Registry repository for job base images",
   },
   reservation: {
@@ -173,10 +177,10 @@ export const SETTINGS: SettingSpecs = {
     env: "KINETIC_API_URL",
     profileField: "apiUrl",
     parse: parseHttpUrl,
-    default: (c) =>
-      c.project && c.zone ? `https://${regionOf(c.zone)}-${c.project}.cloudfunctions.net/api` : undefined,
-    defaultLabel: "https://{region}-{project}.cloudfunctions.net/api",
-    description: "Base URL of the Kinetic HTTP API",
+    // The api function of the cluster's own deployment: two clusters in one project never share an API.
+    default: (c) => (c.project && c.zone && c.cluster ? apiUrlFor(c.project, regionOf(c.zone), c.cluster) : undefined),
+    defaultLabel: "https://{region}-{project}.cloudfunctions.net/kinetic-{tag}-api",
+    description: "Base URL of the Kinetic HTTP API (of the configured cluster's deployment)",
   },
 };
 

@@ -22,7 +22,7 @@ describe("submitJob", () => {
     const deps = memoryDeps();
     const out = await submitJob(deps, message({ ...SPEC, id: "train-1" }));
     expect(out.status).toBe("created");
-    const job = (await deps.store.get("train-1"))!;
+    const job = (await deps.store.get({ namespace: "ns", id: "train-1" }))!;
     expect(job).toMatchObject({
       state: "SUBMITTED",
       reason: "Created",
@@ -42,9 +42,9 @@ describe("submitJob", () => {
     await submitJob(deps, message({ ...SPEC, id: "from-spec" }, { jobId: "from-attr" }));
     await submitJob(deps, message(SPEC, { jobId: "from-attr" }));
     await submitJob(deps, message(SPEC, { key: "pubsub:77" }));
-    expect(await deps.store.get("from-spec")).toBeDefined();
-    expect(await deps.store.get("from-attr")).toBeDefined();
-    expect(await deps.store.get(deriveJobId("pubsub:77"))).toBeDefined();
+    expect(await deps.store.get({ namespace: "ns", id: "from-spec" })).toBeDefined();
+    expect(await deps.store.get({ namespace: "ns", id: "from-attr" })).toBeDefined();
+    expect(await deps.store.get({ namespace: "ns", id: deriveJobId("pubsub:77") })).toBeDefined();
   });
 
   it("a redelivered message changes nothing: one record, one workload", async () => {
@@ -62,7 +62,7 @@ describe("submitJob", () => {
     const outs = await Promise.all(Array.from({ length: 10 }, () => submitJob(deps, message(SPEC))));
     expect(outs.filter((o) => o.status === "created")).toHaveLength(1);
     expect(deps.cluster.objects.size).toBe(1);
-    const job = (await deps.store.get(deriveJobId("pubsub:m1")))!;
+    const job = (await deps.store.get({ namespace: "ns", id: deriveJobId("pubsub:m1") }))!;
     expect(job.state).toBe("SUBMITTED");
     expect(job.events.filter((e) => e.state === "SUBMITTED")).toHaveLength(1);
   });
@@ -72,7 +72,7 @@ describe("submitJob", () => {
     deps.cluster.failNext("submit", new KineticError("cluster-unavailable", "connection reset"));
     const out = await submitJob(deps, message({ ...SPEC, id: "flaky" }));
     expect(out.status).toBe("created");
-    expect((await deps.store.get("flaky"))?.state).toBe("SUBMITTED");
+    expect((await deps.store.get({ namespace: "ns", id: "flaky" }))?.state).toBe("SUBMITTED");
     expect(deps.cluster.submits).toBe(2);
   });
 
@@ -82,10 +82,10 @@ describe("submitJob", () => {
     await expect(submitJob(deps, message({ ...SPEC, id: "later" }))).rejects.toMatchObject({
       code: "cluster-unavailable",
     });
-    expect((await deps.store.get("later"))?.state).toBe("QUEUED");
+    expect((await deps.store.get({ namespace: "ns", id: "later" }))?.state).toBe("QUEUED");
     const redelivered = await submitJob(deps, message({ ...SPEC, id: "later" }));
     expect(redelivered.status).toBe("duplicate");
-    expect((await deps.store.get("later"))?.state).toBe("SUBMITTED");
+    expect((await deps.store.get({ namespace: "ns", id: "later" }))?.state).toBe("SUBMITTED");
     expect(deps.cluster.objects.size).toBe(1);
   });
 
@@ -93,9 +93,18 @@ describe("submitJob", () => {
     const deps = memoryDeps();
     deps.cluster.failNext("submit", new KineticError("cluster-unavailable", "timeout after write"), { after: true });
     await submitJob(deps, message({ ...SPEC, id: "ghost" }));
-    const job = (await deps.store.get("ghost"))!;
+    const job = (await deps.store.get({ namespace: "ns", id: "ghost" }))!;
     expect(job).toMatchObject({ state: "SUBMITTED", reason: "AlreadyExists" });
     expect(deps.cluster.objects.size).toBe(1);
+  });
+
+  it("a submission costs two Firestore writes and no read: the create, then SUBMITTED over the version it wrote", async () => {
+    const deps = memoryDeps();
+    const before = { ...deps.docs.stats };
+    expect((await submitJob(deps, message({ ...SPEC, id: "cheap" }))).status).toBe("created");
+    expect(deps.docs.stats.reads - before.reads).toBe(0);
+    expect(deps.docs.stats.writes - before.writes).toBe(2);
+    expect((await deps.store.get({ namespace: "ns", id: "cheap" }))?.state).toBe("SUBMITTED");
   });
 
   it("a permanent cluster rejection fails the job with the API server's message, and is not retried", async () => {
@@ -103,7 +112,7 @@ describe("submitJob", () => {
     deps.cluster.failNext("submit", new KineticError("cluster-rejected", "admission webhook denied (HTTP 403)"));
     const out = await submitJob(deps, message({ ...SPEC, id: "denied" }));
     expect(out.status).toBe("created");
-    expect(await deps.store.get("denied")).toMatchObject({
+    expect(await deps.store.get({ namespace: "ns", id: "denied" })).toMatchObject({
       state: "FAILED",
       reason: "ClusterRejected",
       message: "admission webhook denied (HTTP 403)",
@@ -122,7 +131,7 @@ describe("submitJob", () => {
     if (out.status !== "rejected") throw new Error("unreachable");
     expect(out.error.retryable).toBe(false);
     expect(out.error.issues.map((i) => i.field)).toContain(field);
-    const job = (await deps.store.get("bad"))!;
+    const job = (await deps.store.get({ namespace: spec.namespace, id: "bad" }))!;
     expect(job).toMatchObject({ state: "REJECTED", reason, active: false });
     expect(job.message).toContain(field);
     expect(deps.cluster.submits).toBe(0);
@@ -132,7 +141,11 @@ describe("submitJob", () => {
     const deps = memoryDeps();
     const out = await submitJob(deps, { ...message(undefined), parseError: "Unexpected token" });
     expect(out.status).toBe("rejected");
-    expect(await deps.store.get(deriveJobId("pubsub:m1"))).toMatchObject({ state: "REJECTED", reason: "InvalidSpec" });
+    // No namespace could be read: the record sits in the empty namespace, which only operators see.
+    expect(await deps.store.get({ namespace: "", id: deriveJobId("pubsub:m1") })).toMatchObject({
+      state: "REJECTED",
+      reason: "InvalidSpec",
+    });
   });
 
   it("an HTTP call without id or key that is invalid stores nothing", async () => {
@@ -146,7 +159,10 @@ describe("submitJob", () => {
     const deps = memoryDeps({ config: { submitMaxAgeSeconds: 60 } });
     const publishedAt = new Date(deps.clock.now().getTime() - 120_000).toISOString();
     await submitJob(deps, message({ ...SPEC, id: "stale" }, { publishedAt }));
-    expect(await deps.store.get("stale")).toMatchObject({ state: "REJECTED", reason: "Expired" });
+    expect(await deps.store.get({ namespace: "ns", id: "stale" })).toMatchObject({
+      state: "REJECTED",
+      reason: "Expired",
+    });
     expect(deps.cluster.submits).toBe(0);
   });
 
@@ -176,11 +192,14 @@ describe("submitJob", () => {
       deps.cluster.submit = async (workload) => {
         const result = await submit(workload);
         // The cancel reads the record before SUBMITTED is written: it sees no workload to delete.
-        await cancelJob(deps, "raced", "alice");
+        await cancelJob(deps, { namespace: "ns", id: "raced" }, "alice");
         return result;
       };
       await submitJob(deps, message({ ...SPEC, id: "raced" }));
-      expect(await deps.store.get("raced")).toMatchObject({ state: "CANCELLED", reason: "CancelledByUser" });
+      expect(await deps.store.get({ namespace: "ns", id: "raced" })).toMatchObject({
+        state: "CANCELLED",
+        reason: "CancelledByUser",
+      });
       expect(deps.cluster.objects.size).toBe(0);
     });
 
@@ -193,18 +212,18 @@ describe("submitJob", () => {
       };
       await expect(submitJob(deps, message({ ...SPEC, id: "orphan" }))).rejects.toThrow(/killed/);
       expect(deps.cluster.objects.size).toBe(1);
-      await cancelJob(deps, "orphan", "alice");
+      await cancelJob(deps, { namespace: "ns", id: "orphan" }, "alice");
       expect(deps.cluster.objects.size).toBe(1); // the record never learnt of the workload
       const again = await submitJob(deps, message({ ...SPEC, id: "orphan" }));
       expect(again.status).toBe("duplicate");
       expect(deps.cluster.objects.size).toBe(0);
-      expect((await deps.store.get("orphan"))?.state).toBe("CANCELLED");
+      expect((await deps.store.get({ namespace: "ns", id: "orphan" }))?.state).toBe("CANCELLED");
     });
 
     it("concurrent duplicate deliveries write SUBMITTED once: the first mover's reason is never overwritten", async () => {
       const deps = memoryDeps();
       await Promise.all(Array.from({ length: 5 }, () => submitJob(deps, message({ ...SPEC, id: "dup" }))));
-      const job = (await deps.store.get("dup"))!;
+      const job = (await deps.store.get({ namespace: "ns", id: "dup" }))!;
       expect(job.events.map((e) => e.state)).toEqual(["QUEUED", "SUBMITTED"]);
       // Whichever delivery moved it first (Created, or a duplicate's AlreadyExists), later ones change nothing.
       expect(job.reason).toBe(job.events[1]!.reason);
@@ -222,21 +241,26 @@ describe("submitJob", () => {
       expect(out.job).toBeUndefined();
       expect(out.error).toMatchObject({ code: "id-conflict", status: 409, retryable: false });
       expect(JSON.stringify(out.error.toJSON())).not.toContain("value-a");
-      expect(await deps.store.get("taken")).toMatchObject({ image: "python:3.12", source: "pubsub:m1" });
+      expect(await deps.store.get({ namespace: "ns", id: "taken" })).toMatchObject({
+        image: "python:3.12",
+        source: "pubsub:m1",
+      });
       expect(deps.cluster.submits).toBe(1);
     });
 
-    it("another namespace reusing a QUEUED job's id never gets its spec created under that record", async () => {
+    it("another namespace reusing a QUEUED job's id gets its own job; neither touches the other", async () => {
       const deps = memoryDeps({ namespaces: ["team-a", "team-b"] });
       for (let i = 0; i < 3; i++) deps.cluster.failNext("submit", new KineticError("cluster-unavailable", "down"));
       await expect(submitJob(deps, message({ ...SPEC, namespace: "team-a", id: "x" }))).rejects.toThrow();
-      expect((await deps.store.get("x"))?.state).toBe("QUEUED");
+      expect((await deps.store.get({ namespace: "team-a", id: "x" }))?.state).toBe("QUEUED");
       const other = await submitJob(deps, message({ ...SPEC, namespace: "team-b", id: "x" }, { source: "pubsub:b" }));
-      expect(other).toMatchObject({ status: "rejected", error: { code: "id-conflict" } });
-      expect([...deps.cluster.objects.keys()]).toEqual([]);
-      // team-a's own redelivery still finishes team-a's job.
+      expect(other).toMatchObject({ status: "created", job: { namespace: "team-b", state: "SUBMITTED" } });
+      // team-a's own redelivery finishes team-a's job; team-b's cancel never reaches it.
       await submitJob(deps, message({ ...SPEC, namespace: "team-a", id: "x" }));
+      expect([...deps.cluster.objects.values()].map((o) => o.namespace).sort()).toEqual(["team-a", "team-b"]);
+      await cancelJob(deps, { namespace: "team-b", id: "x" }, "bob");
       expect([...deps.cluster.objects.values()].map((o) => o.namespace)).toEqual(["team-a"]);
+      expect((await deps.store.get({ namespace: "team-a", id: "x" }))?.state).toBe("SUBMITTED");
     });
 
     it("an invalid spec from a caller who reads the answer stores nothing, so it cannot squat the id", async () => {
@@ -248,7 +272,7 @@ describe("submitJob", () => {
         recordRejections: false,
       });
       expect(bad.status).toBe("rejected");
-      expect(await deps.store.get("wanted")).toBeUndefined();
+      expect(await deps.store.get({ namespace: "ns", id: "wanted" })).toBeUndefined();
       const good = await submitJob(deps, {
         spec: { ...SPEC, id: "wanted" },
         principal: "tester",

@@ -14,6 +14,7 @@ import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
 import { renderWorkload, workloadRef } from "../manifests/render.ts";
 import type { JobDoc, JobStore } from "../store/job-store.ts";
 import { deriveJobId, JOB_ID_PATTERN, newJobId } from "../schemas/job-id.ts";
+import { dns1123LabelError } from "../schemas/k8s-names.ts";
 import { assertNamespaceAllowed } from "./namespace-policy.ts";
 
 /** The reason of a tombstone that cancelJob leaves when a cancel overtakes its submission. */
@@ -79,11 +80,12 @@ export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<Subm
     source: req.source,
   });
   // A cancel overtook this submission and left a tombstone: the job stays cancelled and never runs.
-  if (!created && job.reason === CANCELLED_BEFORE_SUBMIT && job.namespace === spec.namespace) {
+  if (!created && job.reason === CANCELLED_BEFORE_SUBMIT) {
     deps.log.info("submission refused: the job was cancelled before it arrived", { jobId, source: req.source });
     return { status: "duplicate", job };
   }
-  // The same id with another spec (or another namespace) is another job: refuse it without showing the first.
+  // The same id in the same namespace with another spec is another job: refuse it without showing the first.
+  // (Another namespace's job with this id is a different key: it is never read here, so nothing leaks.)
   if (!created && !sameSpec(job, spec)) {
     const error = new KineticError(
       "id-conflict",
@@ -99,7 +101,7 @@ export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<Subm
   if (!created && (job.state !== "QUEUED" || job.workload)) {
     deps.log.info("duplicate submission", { jobId, state: job.state, source: req.source });
     // Cancel wins: an earlier delivery may have created the workload and died before it could delete it.
-    if (job.state === "CANCELLED") await deleteAfterCancel(deps, job.id, job.workload ?? workloadRef(job.id, spec));
+    if (job.state === "CANCELLED") await deleteAfterCancel(deps, job, job.workload ?? workloadRef(job.id, spec));
     return { status: "duplicate", job };
   }
   const submitted = await createWorkload(deps, job, spec);
@@ -122,7 +124,7 @@ export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec)
       onRetry: (err, attempt) =>
         deps.log.warn("cluster create failed; retrying", { jobId: job.id, attempt, error: err }),
     });
-    const { applied, job: next } = await deps.store.transition(job.id, {
+    const { applied, job: next } = await deps.store.transition(job, {
       from: ["QUEUED"],
       to: "SUBMITTED",
       reason: result.created ? "Created" : "AlreadyExists",
@@ -131,7 +133,7 @@ export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec)
     });
     if (!applied && next.state === "CANCELLED") {
       // Cancelled while the create was in flight: the cancel found no workload to delete, so delete it here.
-      await deleteAfterCancel(deps, job.id, result.ref);
+      await deleteAfterCancel(deps, job, result.ref);
       return next;
     }
     deps.log.info("workload submitted", { jobId: job.id, kind: workload.kind, created: result.created });
@@ -142,7 +144,7 @@ export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec)
       throw err;
     }
     const message = err instanceof Error ? err.message : String(err);
-    const { job: failed } = await deps.store.transition(job.id, {
+    const { job: failed } = await deps.store.transition(job, {
       to: "FAILED",
       reason: "ClusterRejected",
       message,
@@ -153,9 +155,14 @@ export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec)
 }
 
 /** Deletes a cancelled job's workload (missing is fine); a transient failure throws so the delivery is retried. */
-async function deleteAfterCancel(deps: JobDeps, jobId: string, ref: WorkloadRef): Promise<void> {
+async function deleteAfterCancel(deps: JobDeps, job: JobDoc, ref: WorkloadRef): Promise<void> {
   const { deleted } = await withRetry(() => deps.cluster.delete(ref));
-  if (deleted) deps.log.info("workload created after its job was cancelled; deleted", { jobId, workload: ref });
+  if (deleted)
+    deps.log.info("workload created after its job was cancelled; deleted", {
+      jobId: job.id,
+      namespace: job.namespace,
+      workload: ref,
+    });
 }
 
 async function reject(deps: JobDeps, req: SubmitRequest, id: string | undefined, error: KineticError) {
@@ -166,8 +173,8 @@ async function reject(deps: JobDeps, req: SubmitRequest, id: string | undefined,
   const { job } = await deps.store.create({
     id,
     state: "REJECTED",
-    // Bounded, like the message: the rejection must be recordable however large the input was.
-    namespace: typeof raw.namespace === "string" ? truncateText(raw.namespace, 253) : "",
+    // Only a valid namespace names the record (it is half of its key); any other sits in "" (operators only).
+    namespace: typeof raw.namespace === "string" && dns1123LabelError(raw.namespace) === undefined ? raw.namespace : "",
     accelerator: typeof raw.accelerator === "string" ? truncateText(raw.accelerator, 253) : "",
     source: req.source,
     reason: reasonOf(error),
@@ -220,9 +227,9 @@ function describe(error: KineticError): string {
   return `${error.message}: ${error.issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`;
 }
 
-/** Whether a stored job is this submission: same namespace and the same validated spec, key order aside. */
+/** Whether a stored job (same namespace and id) is this submission: the same validated spec, key order aside. */
 function sameSpec(job: JobDoc, spec: JobSpec): boolean {
-  return job.namespace === spec.namespace && canonical(job.spec ?? {}) === canonical(toStoredSpec(spec));
+  return canonical(job.spec ?? {}) === canonical(toStoredSpec(spec));
 }
 
 function canonical(value: unknown): string {

@@ -9,6 +9,8 @@ import { KineticError } from "../errors.ts";
 import type { WorkloadStatus } from "../cluster/types.ts";
 import { memoryDeps, type MemoryDeps } from "../testing.ts";
 import { submitJob } from "./submit.ts";
+import { lazyCluster } from "../cluster/lazy.ts";
+import type { MemoryCluster } from "../cluster/memory-cluster.ts";
 import { syncJobs } from "./sync.ts";
 import { cancelJob } from "./cancel.ts";
 
@@ -16,15 +18,15 @@ const SPEC = { namespace: "ns", image: "python:3.12", command: ["python", "train
 
 async function submitted(deps: MemoryDeps, id: string, extra: Record<string, unknown> = {}) {
   await submitJob(deps, { spec: { ...SPEC, id, ...extra }, principal: "pubsub", source: "pubsub:x" });
-  const job = (await deps.store.get(id))!;
+  const job = (await deps.store.get({ namespace: "ns", id }))!;
   expect(job.state).toBe("SUBMITTED");
   return job.workload!;
 }
 
 async function syncWith(deps: MemoryDeps, id: string, status: WorkloadStatus) {
-  deps.cluster.setStatus((await deps.store.get(id))!.workload!, status);
+  deps.cluster.setStatus((await deps.store.get({ namespace: "ns", id }))!.workload!, status);
   const summary = await syncJobs(deps);
-  return { summary, job: (await deps.store.get(id))! };
+  return { summary, job: (await deps.store.get({ namespace: "ns", id }))! };
 }
 
 describe("syncJobs", () => {
@@ -62,13 +64,14 @@ describe("syncJobs", () => {
         topic: "jobEvents",
         data: {
           type: "job.finished",
-          eventId: "ok:finished",
+          eventId: "ns:ok:finished",
+          namespace: "ns",
           jobId: "ok",
           state: "SUCCEEDED",
           reason: "Completed",
           finishedAt: job.finishedAt,
         },
-        attributes: { jobId: "ok", state: "SUCCEEDED", eventId: "ok:finished" },
+        attributes: { jobId: "ok", namespace: "ns", state: "SUCCEEDED", eventId: "ns:ok:finished" },
       },
     ]);
     // The next run does not see it at all (O(active)), so nothing is published again.
@@ -101,7 +104,10 @@ describe("syncJobs", () => {
     const ref = await submitted(deps, "gone");
     await deps.cluster.delete(ref);
     await syncJobs(deps);
-    expect(await deps.store.get("gone")).toMatchObject({ state: "FAILED", reason: "WorkloadMissing" });
+    expect(await deps.store.get({ namespace: "ns", id: "gone" })).toMatchObject({
+      state: "FAILED",
+      reason: "WorkloadMissing",
+    });
   });
 
   it("unschedulable: PENDING with the scheduler's message, then failed and deleted after the limit", async () => {
@@ -172,21 +178,21 @@ describe("syncJobs", () => {
       submitJob(deps, { spec: { ...SPEC, id: "stuck" }, principal: "pubsub", source: "pubsub:x" }),
     ).rejects.toThrow();
     expect((await syncJobs(deps)).resubmitted).toBe(0);
-    expect((await deps.store.get("stuck"))?.state).toBe("QUEUED");
+    expect((await deps.store.get({ namespace: "ns", id: "stuck" }))?.state).toBe("QUEUED");
     deps.clock.advance(61_000);
     expect((await syncJobs(deps)).resubmitted).toBe(1);
-    expect((await deps.store.get("stuck"))?.state).toBe("SUBMITTED");
+    expect((await deps.store.get({ namespace: "ns", id: "stuck" }))?.state).toBe("SUBMITTED");
     expect(deps.cluster.objects.size).toBe(1);
   });
 
   it("publishes the event of a job that became terminal without it (a crash between commit and publish)", async () => {
     const deps = memoryDeps();
     await submitted(deps, "crashed");
-    await deps.store.transition("crashed", { to: "CANCELLED", reason: "CancelledByUser" });
+    await deps.store.transition({ namespace: "ns", id: "crashed" }, { to: "CANCELLED", reason: "CancelledByUser" });
     const summary = await syncJobs(deps);
     expect(summary.finished).toBe(1);
     expect(deps.bus.messages.map((m) => (m.data as { jobId: string }).jobId)).toEqual(["crashed"]);
-    expect((await deps.store.get("crashed"))?.active).toBe(false);
+    expect((await deps.store.get({ namespace: "ns", id: "crashed" }))?.active).toBe(false);
   });
 
   it("concurrent syncs publish each job's finished event once", async () => {
@@ -204,7 +210,7 @@ describe("syncJobs", () => {
     await Promise.all(Array.from({ length: 4 }, () => syncJobs(deps, { pageSize: 2 })));
     const ids = deps.bus.messages.map((m) => (m.data as { jobId: string }).jobId).sort();
     expect(ids).toEqual(["c0", "c1", "c2", "c3", "c4", "c5"]);
-    for (let i = 0; i < 6; i++) expect((await deps.store.get(`c${i}`))?.active).toBe(false);
+    for (let i = 0; i < 6; i++) expect((await deps.store.get({ namespace: "ns", id: `c${i}` }))?.active).toBe(false);
   });
 
   it("a publisher that died holding the claim is taken over once the claim lapses", async () => {
@@ -223,8 +229,8 @@ describe("syncJobs", () => {
     expect(deps.bus.messages).toHaveLength(0); // the dead publisher's claim still holds
     deps.clock.advance(3 * 60_000);
     await syncJobs(deps);
-    expect(deps.bus.messages.map((m) => m.attributes.eventId)).toEqual(["orphaned:finished"]);
-    expect((await deps.store.get("orphaned"))?.active).toBe(false);
+    expect(deps.bus.messages.map((m) => m.attributes.eventId)).toEqual(["ns:orphaned:finished"]);
+    expect((await deps.store.get({ namespace: "ns", id: "orphaned" }))?.active).toBe(false);
   });
 
   it("a publish that fails gives its claim back: the next run publishes at once", async () => {
@@ -236,17 +242,41 @@ describe("syncJobs", () => {
     expect((await syncJobs(deps)).errors).toBe(1);
     deps.bus.publish = publish;
     await syncJobs(deps);
-    expect(deps.bus.messages.map((m) => m.attributes.eventId)).toEqual(["flaky-bus:finished"]);
+    expect(deps.bus.messages.map((m) => m.attributes.eventId)).toEqual(["ns:flaky-bus:finished"]);
   });
 
-  it("a cluster error on one job is counted and logged; the others are synced", async () => {
+  it("a failed cluster read is counted per job and logged; the next run syncs them", async () => {
     const deps = memoryDeps();
     await submitted(deps, "a");
     await submitted(deps, "b");
     deps.cluster.failNext("status", new KineticError("cluster-unavailable", "blip"));
-    const summary = await syncJobs(deps);
-    expect(summary).toMatchObject({ scanned: 2, errors: 1, changed: 1 });
+    expect(await syncJobs(deps)).toMatchObject({ scanned: 2, errors: 2, changed: 0 });
     expect(deps.logs.some((l) => l.message === "sync failed for job; next run retries")).toBe(true);
+    expect(await syncJobs(deps)).toMatchObject({ scanned: 2, errors: 0, changed: 2 });
+  });
+
+  it("one bulk cluster read per run, and no store write for a job that did not change", async () => {
+    const deps = memoryDeps();
+    for (let i = 0; i < 30; i++) await submitted(deps, `s${i}`);
+    expect(await syncJobs(deps)).toMatchObject({ scanned: 30, changed: 30 });
+    expect(deps.cluster.statusLists).toBe(1);
+    const writes = deps.docs.stats.writes;
+    const reads = deps.docs.stats.reads;
+    expect(await syncJobs(deps)).toMatchObject({ scanned: 30, changed: 0, errors: 0 });
+    expect(deps.cluster.statusLists).toBe(2);
+    // The second run only read the active set: 30 documents, no transaction, no write.
+    expect(deps.docs.stats.writes - writes).toBe(0);
+    expect(deps.docs.stats.reads - reads).toBe(30);
+  });
+
+  it("through a forwarding client over a backend without bulk reads, reads one workload at a time", async () => {
+    const deps = memoryDeps();
+    for (let i = 0; i < 3; i++) await submitted(deps, `f${i}`);
+    const memory = deps.cluster;
+    const noBulk = Object.assign(Object.create(memory) as MemoryCluster, { statusMany: undefined });
+    const summary = await syncJobs({ ...deps, cluster: lazyCluster(async () => noBulk) });
+    expect(summary).toMatchObject({ scanned: 3, changed: 3, errors: 0 });
+    expect(memory.statusLists).toBe(0);
   });
 
   it("pages through every active job", async () => {
@@ -254,7 +284,7 @@ describe("syncJobs", () => {
     for (let i = 0; i < 5; i++) await submitted(deps, `p${i}`);
     const summary = await syncJobs(deps, { pageSize: 2 });
     expect(summary).toMatchObject({ scanned: 5, changed: 5, errors: 0 });
-    for (let i = 0; i < 5; i++) expect((await deps.store.get(`p${i}`))?.state).toBe("RUNNING");
+    for (let i = 0; i < 5; i++) expect((await deps.store.get({ namespace: "ns", id: `p${i}` }))?.state).toBe("RUNNING");
   });
 
   it("a create that lands after the cancel, from a delivery that then died, is deleted by the next sync", async () => {
@@ -273,13 +303,13 @@ describe("syncJobs", () => {
     const msg = { spec: { ...SPEC, id: "late" }, principal: "pubsub", source: "pubsub:m1" };
     void submitJob(deps, msg); // copy A
     await new Promise((r) => setTimeout(r, 10));
-    await cancelJob(deps, "late", "alice"); // QUEUED, no workload yet: nothing to delete
+    await cancelJob(deps, { namespace: "ns", id: "late" }, "alice"); // QUEUED, no workload yet: nothing to delete
     expect((await submitJob(deps, msg)).status).toBe("duplicate"); // copy B: acks
     open();
     await new Promise((r) => setTimeout(r, 10));
     expect(deps.cluster.objects.size).toBe(1);
     await syncJobs(deps);
     expect(deps.cluster.objects.size).toBe(0);
-    expect(await deps.store.get("late")).toMatchObject({ state: "CANCELLED", active: false });
+    expect(await deps.store.get({ namespace: "ns", id: "late" })).toMatchObject({ state: "CANCELLED", active: false });
   });
 });

@@ -4,13 +4,15 @@
  * state machine, enforces pending timeouts, finishes stalled submissions,
  * and publishes a job-finished event exactly when a job becomes terminal.
  */
+import { KineticError } from "../errors.ts";
 import { isTerminal, type JobState } from "../schemas/job-state.ts";
 import type { EventBus, JobFinishedEvent } from "../bus/event-bus.ts";
-import type { WorkloadStatus } from "../cluster/types.ts";
-import type { JobDoc } from "../store/job-store.ts";
+import { workloadKey, type StatusResult, type WorkloadStatus } from "../cluster/types.ts";
+import { jobKey, wouldChange, type JobDoc, type JobKey } from "../store/job-store.ts";
 import { workloadRef } from "../manifests/render.ts";
 import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
 import { createWorkload, type JobDeps } from "./submit.ts";
+import { forEachLimit } from "../concurrency.ts";
 
 export interface SyncDeps extends JobDeps {
   bus: EventBus;
@@ -24,38 +26,74 @@ export interface SyncSummary {
   errors: number;
 }
 
-const CONCURRENCY = 8;
+// Statuses are read in bulk first; what remains per job is a store transaction (and rarely a publish).
+const CONCURRENCY = 32;
 /** How long a claim to publish a finished event holds before another sync may take it over. */
 const PUBLISH_CLAIM_MS = 2 * 60_000;
 
 /** The finished event's id: the same for every publish of one job's end, so consumers can dedupe. */
-export function finishedEventId(jobId: string): string {
-  return `${jobId}:finished`;
+export function finishedEventId(job: JobKey): string {
+  return `${jobKey(job)}:finished`;
 }
 
 export async function syncJobs(deps: SyncDeps, options: { pageSize?: number } = {}): Promise<SyncSummary> {
   const summary: SyncSummary = { scanned: 0, changed: 0, finished: 0, resubmitted: 0, errors: 0 };
-  let last: JobDoc | undefined;
-  for (;;) {
-    const page = await deps.store.listActive({ limit: options.pageSize ?? 200, ...(last ? { startAfter: last } : {}) });
-    if (!page.length) break;
-    summary.scanned += page.length;
-    await forEachLimit(page, CONCURRENCY, async (job) => {
-      try {
-        await syncOne(deps, job, summary);
-      } catch (err) {
-        summary.errors++;
-        deps.log.warn("sync failed for job; next run retries", { jobId: job.id, error: err });
-      }
-    });
-    last = page.at(-1);
-    if (page.length < (options.pageSize ?? 200)) break;
-  }
+  // Read the whole active set first: processing moves updatedAt, which would reorder later pages under us.
+  const active = await allActive(deps, options.pageSize ?? 500);
+  summary.scanned = active.length;
+  // One bulk read of the cluster for every active workload: API calls per run grow with pages, not jobs.
+  const statuses = await readStatuses(deps, active);
+  await forEachLimit(active, CONCURRENCY, async (job) => {
+    try {
+      await syncOne(deps, job, summary, statuses);
+    } catch (err) {
+      summary.errors++;
+      deps.log.warn("sync failed for job; next run retries", { jobId: job.id, namespace: job.namespace, error: err });
+    }
+  });
   deps.log.info("syncJobs finished", { ...summary });
   return summary;
 }
 
-async function syncOne(deps: SyncDeps, job: JobDoc, summary: SyncSummary): Promise<void> {
+async function allActive(deps: SyncDeps, pageSize: number): Promise<JobDoc[]> {
+  const out: JobDoc[] = [];
+  for (let last: JobDoc | undefined; ;) {
+    const page = await deps.store.listActive({ limit: pageSize, ...(last ? { startAfter: last } : {}) });
+    out.push(...page);
+    if (page.length < pageSize) return out;
+    last = page.at(-1);
+  }
+}
+
+type Statuses = Map<string, StatusResult>;
+
+async function readStatuses(deps: SyncDeps, jobs: JobDoc[]): Promise<Statuses> {
+  const refs = jobs.filter((j) => !isTerminal(j.state) && j.workload).map((j) => j.workload!);
+  if (!refs.length) return new Map();
+  if (deps.cluster.statusMany) {
+    try {
+      return await deps.cluster.statusMany(refs);
+    } catch (err) {
+      // A forwarding client over a backend without bulk reads says so; any other failure is every job's error.
+      if (!(err instanceof KineticError && err.code === "failed-precondition"))
+        return new Map(refs.map((ref) => [workloadKey(ref), { error: err }]));
+    }
+  }
+  // A backend without bulk reads: one status call per workload.
+  const out: Statuses = new Map();
+  await forEachLimit(refs, CONCURRENCY, async (ref) => {
+    out.set(
+      workloadKey(ref),
+      await deps.cluster.status(ref).then(
+        (status) => ({ status }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+  });
+  return out;
+}
+
+async function syncOne(deps: SyncDeps, job: JobDoc, summary: SyncSummary, statuses: Statuses): Promise<void> {
   if (isTerminal(job.state)) {
     // A create in flight when the cancel landed may have made an object after it: delete it before letting go.
     if (job.state === "CANCELLED" && !job.workload) await deleteLateWorkload(deps, job);
@@ -72,10 +110,13 @@ async function syncOne(deps: SyncDeps, job: JobDoc, summary: SyncSummary): Promi
     }
     return;
   }
-  const status = await deps.cluster.status(job.workload);
-  const target = targetOf(job, status, deps);
+  const read = statuses.get(workloadKey(job.workload)) ?? { status: await deps.cluster.status(job.workload) };
+  if ("error" in read) throw read.error;
+  const target = targetOf(job, read.status, deps);
+  // Most active jobs did not change since the last run: skip the transaction (a read and a write) for those.
+  if (!target.deleteWorkload && !wouldChange(job, target.transition, deps.clock.now())) return;
   if (target.deleteWorkload) await deps.cluster.delete(job.workload);
-  const { applied, job: next } = await deps.store.transition(job.id, target.transition);
+  const { applied, job: next } = await deps.store.transition(job, target.transition);
   if (applied) summary.changed++;
   if (isTerminal(next.state)) {
     await finish(deps, next);
@@ -161,28 +202,34 @@ function targetOf(job: JobDoc, status: WorkloadStatus, deps: SyncDeps): Target {
  * Concurrent syncs (overlapping ticks, a retried tick) race for a claim in a
  * transaction, so one of them publishes. A publisher that dies after
  * publishing and before recording it makes the next sync publish again: the
- * event carries a deterministic `eventId` ("<jobId>:finished") for consumers
+ * event carries a deterministic `eventId` ("<namespace>:<jobId>:finished") for consumers
  * to drop that rare repeat, as Pub/Sub's own at-least-once delivery needs anyway.
  */
 async function finish(deps: SyncDeps, job: JobDoc): Promise<void> {
   if (!job.finishedEventPublished) {
-    const claimed = await deps.store.claimFinishedEvent(job.id, { now: deps.clock.now(), holdMs: PUBLISH_CLAIM_MS });
+    const claimed = await deps.store.claimFinishedEvent(job, { now: deps.clock.now(), holdMs: PUBLISH_CLAIM_MS });
     // Another sync holds the claim (or already published): it also takes the job out of the active set.
     if (!claimed) return;
     const event: JobFinishedEvent = {
       type: "job.finished",
-      eventId: finishedEventId(job.id),
+      eventId: finishedEventId(job),
       jobId: job.id,
+      namespace: job.namespace,
       state: job.state,
       ...(job.reason ? { reason: job.reason } : {}),
       ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
       finishedAt: job.finishedAt ?? deps.clock.now().toISOString(),
     };
     try {
-      await deps.bus.publish("jobEvents", event, { jobId: job.id, state: job.state, eventId: event.eventId });
+      await deps.bus.publish("jobEvents", event, {
+        jobId: job.id,
+        namespace: job.namespace,
+        state: job.state,
+        eventId: event.eventId,
+      });
     } catch (err) {
       // A publish that failed (rather than a process that died) frees the claim: the next run retries at once.
-      await deps.store.releaseFinishedEventClaim(job.id).catch(() => undefined);
+      await deps.store.releaseFinishedEventClaim(job).catch(() => undefined);
       throw err;
     }
   }
@@ -194,7 +241,7 @@ async function finish(deps: SyncDeps, job: JobDoc): Promise<void> {
         ? job.spec.ttlSecondsAfterFinished
         : undefined;
   const finishedAt = Date.parse(job.finishedAt ?? deps.clock.now().toISOString());
-  await deps.store.patch(job.id, {
+  await deps.store.patch(job, {
     finishedEventPublished: true,
     active: false,
     ...(job.workload
@@ -229,12 +276,4 @@ function times(status: WorkloadStatus) {
 function podSummary(status: WorkloadStatus): string {
   const p = status.pods;
   return p ? `${p.running} running, ${p.succeeded} succeeded, ${p.failed} failed, ${p.pending} pending` : "running";
-}
-
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }

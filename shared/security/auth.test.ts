@@ -45,7 +45,7 @@ describe("Google ID token authentication", () => {
         return { getPayload: () => payload };
       },
     }) as unknown as OAuth2Client;
-  const config = { staticTokens: [], audience: "https://api", allowedEmails: ["sched@p.iam.gserviceaccount.com"] };
+  const config = { staticTokens: [], audiences: ["https://api"], allowedEmails: ["sched@p.iam.gserviceaccount.com"] };
 
   it("accepts an allowed, verified email", async () => {
     const auth = createAuthenticator(
@@ -63,9 +63,54 @@ describe("Google ID token authentication", () => {
     await expect(auth.authenticate("Bearer a.b.c")).rejects.toMatchObject({ code: "permission-denied" });
   });
 
-  it("treats a token that fails verification as unauthenticated", async () => {
-    const auth = createAuthenticator(config, fakeVerifier(new Error("Wrong recipient")));
-    await expect(auth.authenticate("Bearer a.b.c")).rejects.toMatchObject({ code: "unauthenticated" });
+  it("treats a token that fails verification as unauthenticated, naming why but never quoting it", async () => {
+    const auth = createAuthenticator(config, fakeVerifier(new Error("Wrong recipient, payload audience != x")));
+    const err = (await auth.authenticate("Bearer a.b.c").catch((e: unknown) => e)) as KineticError;
+    expect(err.code).toBe("unauthenticated");
+    expect(err.message).toMatch(/audience is not this function/);
+    expect(err.message).not.toContain("a.b.c");
+  });
+
+  it("allows a Workspace domain by the token's hd claim, and any verified identity with *", async () => {
+    const hd = { ...config, allowedEmails: ["domain:example.com"] };
+    const bob = { email: "bob@example.com", email_verified: true, hd: "example.com" };
+    await expect(createAuthenticator(hd, fakeVerifier(bob)).authenticate("Bearer a.b.c")).resolves.toMatchObject({
+      id: "bob@example.com",
+    });
+    const any = { ...config, allowedEmails: ["*"] };
+    const eve = { email: "eve@other.org", email_verified: true };
+    await expect(createAuthenticator(any, fakeVerifier(eve)).authenticate("Bearer a.b.c")).resolves.toMatchObject({
+      id: "eve@other.org",
+    });
+  });
+
+  it("refuses ID tokens outright where no audience is configured, and allows nobody by default", async () => {
+    const ok = fakeVerifier({ email: "sched@p.iam.gserviceaccount.com", email_verified: true });
+    const noAudience = createAuthenticator({ ...config, audiences: [] }, ok);
+    await expect(noAudience.authenticate("Bearer a.b.c")).rejects.toMatchObject({ code: "unauthenticated" });
+    const nobody = createAuthenticator({ ...config, allowedEmails: [] }, ok);
+    await expect(nobody.authenticate("Bearer a.b.c")).rejects.toMatchObject({ code: "permission-denied" });
+  });
+
+  it("reads its audiences, identities and the test certificate override from the environment", () => {
+    expect(
+      authConfigFromEnv({
+        KINETIC_AUTH_AUDIENCES: "https://a, https://b",
+        KINETIC_AUTH_ALLOWED: "x@p.iam.gserviceaccount.com",
+        KINETIC_TEST_GOOGLE_CERTS_URL: "http://127.0.0.1:9/oauth2/v1/certs",
+      }),
+    ).toEqual({
+      staticTokens: [],
+      audiences: ["https://a", "https://b"],
+      allowedEmails: ["x@p.iam.gserviceaccount.com"],
+      certsUrl: "http://127.0.0.1:9/oauth2/v1/certs",
+    });
+  });
+
+  it("never lets a deployment point the verifier at certificates off this machine", () => {
+    for (const url of ["https://evil.example.com/certs", "http://10.0.0.1/certs", "not a url"]) {
+      expect(() => authConfigFromEnv({ KINETIC_TEST_GOOGLE_CERTS_URL: url })).toThrow(/loopback/);
+    }
   });
 });
 

@@ -1,12 +1,16 @@
 /**
- * Authenticates HTTP callers. Two kinds of credential are accepted:
- * Google-signed ID tokens (Cloud Scheduler OIDC, users' gcloud identity)
- * checked against an audience and an allow-list, and operator-issued static
- * tokens (local mode, CI). Without either configured, every call is refused.
+ * Authenticates HTTP callers, per function. Two kinds of credential:
+ * Google-signed ID tokens (Cloud Scheduler's and Pub/Sub push's OIDC tokens,
+ * users' gcloud identity), verified with google-auth-library against the
+ * audiences this function accepts (its own URL) and then checked against the
+ * identities it allows; and operator-issued static tokens (local mode, CI).
+ * A bad credential is 401; a good credential of an identity that may not call
+ * this function is 403. Without any configuration every call is refused.
  */
 import { OAuth2Client } from "google-auth-library";
 import { KineticError } from "../errors.ts";
 import { safeEqual } from "./compare.ts";
+import { certsOverride } from "./test-certs.ts";
 
 export interface Principal {
   /** An email for ID tokens, or the name a static token was issued to. */
@@ -21,37 +25,65 @@ export interface Authenticator {
 export interface AuthConfig {
   /** name → token pairs (KINETIC_API_TOKENS="alice=tok1,ci=tok2"). */
   staticTokens: { name: string; token: string }[];
-  /** Expected `aud` of Google ID tokens (the function URL). */
-  audience?: string;
-  /** Emails allowed to call; empty = any verified Google identity with the right audience. */
+  /** Accepted `aud` of Google ID tokens: the function's URL (and, for the API, gcloud's client id). */
+  audiences?: string[];
+  /**
+   * Identities a Google ID token may carry: emails, "domain:example.com" (the
+   * token's `hd`), or "*" for any verified identity (when IAM checks group
+   * membership before the request arrives). Empty: no Google identity is allowed.
+   */
   allowedEmails: string[];
+  /** Test only: a loopback URL serving the certificates that sign test tokens (see test-certs.ts). */
+  certsUrl?: string;
 }
 
-export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthConfig {
-  const staticTokens = (env.KINETIC_API_TOKENS ?? "")
+const splitList = (raw: string | undefined) =>
+  (raw ?? "")
     .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .map((pair) => {
-      const at = pair.indexOf("=");
-      if (at <= 0 || at === pair.length - 1) {
-        throw new KineticError("invalid-argument", "KINETIC_API_TOKENS entries must look like name=token", {
-          issues: [{ field: "KINETIC_API_TOKENS", message: "malformed entry (value not shown)" }],
-        });
-      }
-      return { name: pair.slice(0, at), token: pair.slice(at + 1) };
-    });
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  const staticTokens = splitList(env.KINETIC_API_TOKENS).map((pair) => {
+    const at = pair.indexOf("=");
+    if (at <= 0 || at === pair.length - 1) {
+      throw new KineticError("invalid-argument", "KINETIC_API_TOKENS entries must look like name=token", {
+        issues: [{ field: "KINETIC_API_TOKENS", message: "malformed entry (value not shown)" }],
+      });
+    }
+    return { name: pair.slice(0, at), token: pair.slice(at + 1) };
+  });
+  const certsUrl = certsOverride(env);
   return {
     staticTokens,
-    ...(env.KINETIC_API_AUDIENCE ? { audience: env.KINETIC_API_AUDIENCE } : {}),
-    allowedEmails: (env.KINETIC_API_ALLOWED_EMAILS ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
+    audiences: splitList(env.KINETIC_AUTH_AUDIENCES),
+    allowedEmails: splitList(env.KINETIC_AUTH_ALLOWED),
+    ...(certsUrl ? { certsUrl } : {}),
   };
 }
 
-export function createAuthenticator(config: AuthConfig, oauth = new OAuth2Client()): Authenticator {
+/** What the verifier said, without the token (its messages quote it). */
+function verifyFailure(err: unknown): string {
+  const m = err instanceof Error ? err.message : "";
+  if (m.startsWith("Wrong recipient")) return "its audience is not this function";
+  if (m.startsWith("Token used too late")) return "it has expired";
+  if (m.startsWith("Token used too early")) return "it is not valid yet";
+  if (m.startsWith("Invalid issuer")) return "it was not issued by Google";
+  if (m.startsWith("Invalid token signature") || m.startsWith("No pem found")) return "its signature does not verify";
+  if (m.startsWith("Failed to retrieve verification certificates")) return "Google's certificates could not be fetched";
+  return "it is malformed";
+}
+
+function allows(allowed: string[], email: string, hd: string | undefined): boolean {
+  return allowed.some((a) => a === "*" || a === email || (hd !== undefined && a === `domain:${hd}`));
+}
+
+export function createAuthenticator(config: AuthConfig, oauth?: OAuth2Client): Authenticator {
+  const audiences = config.audiences ?? [];
+  // Production trusts Google's certificates alone; only a test may point the verifier elsewhere.
+  const verifier =
+    oauth ??
+    new OAuth2Client(config.certsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: config.certsUrl } } : {});
   return {
     async authenticate(authorization) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
@@ -61,24 +93,23 @@ export function createAuthenticator(config: AuthConfig, oauth = new OAuth2Client
       let found: string | undefined;
       for (const t of config.staticTokens) if (safeEqual(t.token, token) && !found) found = t.name;
       if (found) return { id: found, kind: "static" };
-      if (config.audience && token.split(".").length === 3) {
-        try {
-          const ticket = await oauth.verifyIdToken({ idToken: token, audience: config.audience });
-          const p = ticket.getPayload();
-          if (
-            p?.email &&
-            p.email_verified &&
-            (!config.allowedEmails.length || config.allowedEmails.includes(p.email))
-          ) {
-            return { id: p.email, kind: "google" };
-          }
-          throw new KineticError("permission-denied", "this identity may not call the Kinetic API");
-        } catch (err) {
-          if (err instanceof KineticError) throw err;
-          throw new KineticError("unauthenticated", "the ID token could not be verified");
-        }
+      if (token.split(".").length !== 3) throw new KineticError("unauthenticated", "invalid credentials");
+      if (audiences.length === 0) {
+        throw new KineticError("unauthenticated", "this function accepts no Google ID tokens (no audience is set)");
       }
-      throw new KineticError("unauthenticated", "invalid credentials");
+      let payload;
+      try {
+        payload = (await verifier.verifyIdToken({ idToken: token, audience: audiences })).getPayload();
+      } catch (err) {
+        throw new KineticError("unauthenticated", `the ID token was refused: ${verifyFailure(err)}`);
+      }
+      if (!payload?.email || payload.email_verified !== true) {
+        throw new KineticError("permission-denied", "the ID token carries no verified email");
+      }
+      if (!allows(config.allowedEmails, payload.email, payload.hd)) {
+        throw new KineticError("permission-denied", `${payload.email} may not call this function`);
+      }
+      return { id: payload.email, kind: "google" };
     },
   };
 }

@@ -65,13 +65,25 @@ export interface StoreStats {
 
 export interface DocDb {
   readonly stats: StoreStats;
-  /** Creates the document unless one with this id exists; false = it existed (nothing written). */
-  create(collection: string, id: string, data: Doc): Promise<boolean>;
+  /**
+   * Creates the document unless one with this id exists: the new document's version (for a later
+   * `update(…, {ifVersion})`), or false when it existed (nothing written).
+   */
+  create(collection: string, id: string, data: Doc): Promise<string | false>;
   get(collection: string, id: string): Promise<Snapshot | undefined>;
   /** The existing documents among `ids` (missing ones are left out), one billed read per id. */
   getAll(collection: string, ids: string[]): Promise<Snapshot[]>;
-  /** Sets fields and removes others; false = no such document. */
-  update(collection: string, id: string, fields: Doc, remove?: string[]): Promise<boolean>;
+  /**
+   * Sets fields and removes others; false = no such document, or (with `ifVersion`) it changed since that
+   * version was read: a compare-and-set in one write, where a transaction would cost a read and a commit.
+   */
+  update(
+    collection: string,
+    id: string,
+    fields: Doc,
+    remove?: string[],
+    options?: { ifVersion?: string },
+  ): Promise<boolean>;
   set(collection: string, id: string, data: Doc): Promise<void>;
   /** Runs `fn` atomically against a consistent view; it is re-run on contention, so it must not have side effects. */
   transaction<R>(fn: (tx: DocTransaction) => Promise<R>): Promise<R>;

@@ -29,11 +29,11 @@ export class FirestoreDocs implements DocDb {
     this.db = db;
   }
 
-  async create(collection: string, id: string, data: Doc): Promise<boolean> {
+  async create(collection: string, id: string, data: Doc): Promise<string | false> {
     this.stats.writes++;
     try {
-      await this.db.collection(collection).doc(id).create(defined(data));
-      return true;
+      // A created document's update time is its write time.
+      return versionOf((await this.db.collection(collection).doc(id).create(defined(data))).writeTime);
     } catch (err) {
       if (codeOf(err) === ALREADY_EXISTS) return false;
       throw storeError(err, `create ${collection}/${id}`);
@@ -61,13 +61,23 @@ export class FirestoreDocs implements DocDb {
     return out;
   }
 
-  async update(collection: string, id: string, fields: Doc, remove: string[] = []): Promise<boolean> {
+  async update(
+    collection: string,
+    id: string,
+    fields: Doc,
+    remove: string[] = [],
+    options: { ifVersion?: string } = {},
+  ): Promise<boolean> {
     this.stats.writes++;
+    const ref = this.db.collection(collection).doc(id);
     try {
-      await this.db.collection(collection).doc(id).update(updateData(fields, remove));
+      const data = updateData(fields, remove);
+      if (options.ifVersion === undefined) await ref.update(data);
+      else await ref.update(data, { lastUpdateTime: parseVersion(options.ifVersion) });
       return true;
     } catch (err) {
-      if (codeOf(err) === NOT_FOUND) return false;
+      const code = codeOf(err);
+      if (code === NOT_FOUND || (options.ifVersion !== undefined && code === FAILED_PRECONDITION)) return false;
       throw storeError(err, `update ${collection}/${id}`);
     }
   }
@@ -226,6 +236,12 @@ export function storeError(err: unknown, what: string): KineticError {
 }
 
 /** A Firestore-backed document store for a project (emulator when FIRESTORE_EMULATOR_HOST is set). */
-export function openFirestore(options: { projectId?: string } = {}): FirestoreDocs {
-  return new FirestoreDocs(new Firestore(options.projectId ? { projectId: options.projectId } : {}));
+/** `databaseId` selects the cluster's own database: clusters sharing a project never see each other's jobs. */
+export function openFirestore(options: { projectId?: string; databaseId?: string } = {}): FirestoreDocs {
+  return new FirestoreDocs(
+    new Firestore({
+      ...(options.projectId ? { projectId: options.projectId } : {}),
+      ...(options.databaseId ? { databaseId: options.databaseId } : {}),
+    }),
+  );
 }

@@ -1,22 +1,44 @@
 /**
- * The job store: jobs/{jobId}. Creation is first-writer-wins, and every
+ * The job store: jobs/{namespace}:{jobId}. A job is named by its namespace
+ * and its id together, so two tenants may use the same id and neither can
+ * reach, read or squat the other's job. Creation is first-writer-wins, and every
  * state change runs in a transaction that refuses to move a job backwards,
  * so duplicate, late or reordered messages are harmless. `JobStore` is the
  * port the domain uses; `DocJobStore` is its one implementation, over either
  * document backend (Firestore in production, memory in unit tests).
  */
-import { systemClock, type Clock } from "../clock.ts";
 import { KineticError } from "../errors.ts";
 import { canTransition, isTerminal, type JobState } from "../schemas/job-state.ts";
 import type { JobEvent, JobRecord } from "../schemas/job-record.ts";
-import type { WorkloadRef } from "../cluster/types.ts";
-import type { DocDb, StoreStats } from "./docs.ts";
+import { defined, type DocDb, type StoreStats } from "./docs.ts";
 import { expiringRecords, type Expiring, type ExpiringRecords } from "./expiring.ts";
 import { fromDecl, QUERIES } from "./queries.ts";
-import { transitionRecord, type Transition, type TransitionResult as RecordResult } from "./state-record.ts";
+import { decodeCursor, encodeCursor } from "./list-cursor.ts";
+import {
+  applyTransition,
+  transitionRecord,
+  type Transition,
+  type TransitionResult as RecordResult,
+} from "./state-record.ts";
+import { RetainedStore, type RetainedStoreOptions } from "./retained-store.ts";
 
 export const JOBS = "jobs";
 const JOB_MACHINE = { canTransition, isTerminal };
+
+/** What names a job: its namespace and its id. A JobDoc or a JobRecord is one. */
+export interface JobKey {
+  namespace: string;
+  id: string;
+}
+
+/**
+ * The document id (and map key) of a job. Namespaces are DNS labels and ids
+ * label values, so neither holds ':' and the pair reads back unambiguously.
+ * A rejection recorded without a namespace has the empty one (operators only).
+ */
+export function jobKey(key: JobKey): string {
+  return `${key.namespace}:${key.id}`;
+}
 
 /** The stored document: the public record plus bookkeeping fields. */
 export interface JobDoc extends JobRecord {
@@ -73,17 +95,19 @@ export interface JobStore extends ExpiringRecords<JobDoc> {
   readonly stats: StoreStats;
   /** Creates the job unless one with this id exists; returns the stored job and whether this call created it. */
   create(input: NewJob): Promise<{ created: boolean; job: JobDoc }>;
-  get(id: string): Promise<JobDoc | undefined>;
-  /** The existing jobs among `ids`, by id (one billed read per id). */
-  getMany(ids: string[]): Promise<Map<string, JobDoc>>;
+  get(key: JobKey): Promise<JobDoc | undefined>;
+  /** The existing jobs among `keys`, by jobKey() (one billed read per key). */
+  getMany(keys: JobKey[]): Promise<Map<string, JobDoc>>;
+  /** Jobs with this id in any namespace (at most `limit`): for callers that name no namespace; filter by policy. */
+  findById(id: string, limit?: number): Promise<JobDoc[]>;
   /**
    * Moves a job to `to` inside a transaction. A move that would go backwards,
    * or leave a terminal state, is not applied (applied: false) and is not an
    * error: it is what a late or duplicate message looks like.
    */
-  transition(id: string, input: TransitionInput): Promise<TransitionResult>;
+  transition(key: JobKey, input: TransitionInput): Promise<TransitionResult>;
   /** Updates bookkeeping fields that carry no state meaning (no event, no state check). */
-  patch(id: string, fields: JobPatch): Promise<void>;
+  patch(key: JobKey, fields: JobPatch): Promise<void>;
   /** Active jobs, least recently updated first: costs O(active), never O(history). */
   listActive(options?: { limit?: number; startAfter?: JobDoc }): Promise<JobDoc[]>;
   /** Newest first, filtered by state and/or namespace, with an opaque cursor. */
@@ -91,40 +115,27 @@ export interface JobStore extends ExpiringRecords<JobDoc> {
   /** Finished jobs whose cluster objects are due for deletion at `now`: O(due), never O(history). */
   dueForCleanup(options: { now: Date; namespace?: string; limit: number; startAfter?: JobDoc }): Promise<JobDoc[]>;
   /** Moves a pending cleanup's due time (the TTL grew); false when the cleanup is no longer pending. */
-  rescheduleCleanup(id: string, dueAt: string): Promise<boolean>;
+  rescheduleCleanup(key: JobKey, dueAt: string): Promise<boolean>;
   /** Marks the job's cluster objects as cleaned up; a record purged meanwhile is not an error. */
-  clearCleanupPending(id: string): Promise<void>;
+  clearCleanupPending(key: JobKey): Promise<void>;
   /**
    * Claims the right to publish the job's finished event: true for exactly one
    * caller among concurrent ones; false once it was published or while another
    * caller's claim holds. A claim whose holder died lapses after `holdMs`.
    */
-  claimFinishedEvent(id: string, options: { now: Date; holdMs: number }): Promise<boolean>;
+  claimFinishedEvent(key: JobKey, options: { now: Date; holdMs: number }): Promise<boolean>;
   /** Gives a claim back after a publish that failed, so the next sync retries at once. */
-  releaseFinishedEventClaim(id: string): Promise<void>;
+  releaseFinishedEventClaim(key: JobKey): Promise<void>;
 }
 
-export interface StoreOptions {
-  clock?: Clock;
-  /** Days a finished record is kept before retention removes it. */
-  retentionDays?: number;
-}
-
-export class DocJobStore implements JobStore {
-  private readonly db: DocDb;
-  private readonly clock: Clock;
-  private readonly retentionMs: number;
+export class DocJobStore extends RetainedStore implements JobStore {
   private readonly expiring: ExpiringRecords<JobDoc>;
+  /** The version each job object create or listActive returned was written or read at (see transitionAsRead). */
+  private readonly readVersions = new WeakMap<JobKey, string>();
 
-  constructor(db: DocDb, options: StoreOptions = {}) {
-    this.db = db;
-    this.clock = options.clock ?? systemClock;
-    this.retentionMs = (options.retentionDays ?? 30) * 86_400_000;
+  constructor(db: DocDb, options: RetainedStoreOptions = {}) {
+    super(db, options);
     this.expiring = expiringRecords<JobDoc>(db, JOBS);
-  }
-
-  get stats(): StoreStats {
-    return this.db.stats;
   }
 
   async create(input: NewJob): Promise<{ created: boolean; job: JobDoc }> {
@@ -148,34 +159,72 @@ export class DocJobStore implements JobStore {
       active: !terminal,
       ...(terminal ? { finishedAt: at, expireAt: new Date(now.getTime() + this.retentionMs) } : {}),
     };
-    if (await this.db.create(JOBS, input.id, { ...doc })) return { created: true, job: doc };
-    const existing = await this.get(input.id);
+    const version = await this.db.create(JOBS, jobKey(input), { ...doc });
+    if (version !== false) {
+      // submitJob moves the job it just created to SUBMITTED: one conditional write, no transaction.
+      this.readVersions.set(doc, version);
+      return { created: true, job: doc };
+    }
+    const existing = await this.get(input);
     if (!existing) throw new KineticError("unavailable", `job ${input.id} vanished during create`);
     return { created: false, job: existing };
   }
 
-  async get(id: string): Promise<JobDoc | undefined> {
-    const snap = await this.db.get(JOBS, id);
+  async get(key: JobKey): Promise<JobDoc | undefined> {
+    const snap = await this.db.get(JOBS, jobKey(key));
     return snap ? fromDoc(snap.data) : undefined;
   }
 
-  async getMany(ids: string[]): Promise<Map<string, JobDoc>> {
-    const snaps = await this.db.getAll(JOBS, [...new Set(ids)]);
-    return new Map(snaps.map((s) => [s.id, { ...fromDoc(s.data), id: s.id }]));
+  async getMany(keys: JobKey[]): Promise<Map<string, JobDoc>> {
+    const snaps = await this.db.getAll(JOBS, [...new Set(keys.map(jobKey))]);
+    return new Map(snaps.map((s) => [s.id, fromDoc(s.data)]));
   }
 
-  async transition(id: string, input: TransitionInput): Promise<TransitionResult> {
-    const r: RecordResult<JobDoc> = await transitionRecord(this.db, JOBS, id, input, {
+  async findById(id: string, limit = 20): Promise<JobDoc[]> {
+    // A single-field equality: served by Firestore's automatic index, no composite index needed.
+    const snaps = await this.db.query(JOBS, { where: [{ field: "id", op: "==", value: id }], limit });
+    return snaps.map((s) => fromDoc(s.data));
+  }
+
+  async transition(key: JobKey, input: TransitionInput): Promise<TransitionResult> {
+    const fast = await this.transitionAsRead(key, input);
+    if (fast) return fast;
+    const r: RecordResult<JobDoc> = await transitionRecord(this.db, JOBS, jobKey(key), input, {
       machine: JOB_MACHINE,
       clock: this.clock,
       retentionMs: this.retentionMs,
       noun: "job",
+      name: key.id,
     });
     return { applied: r.applied, job: r.record };
   }
 
-  async patch(id: string, fields: JobPatch): Promise<void> {
-    if (!(await this.db.update(JOBS, id, { ...fields }))) throw new KineticError("not-found", `job ${id} not found`);
+  /**
+   * A job handed back as create wrote it or listActive read it moves with one conditional write
+   * (valid only if nobody wrote it since) instead of a transaction's read and
+   * commit: syncJobs moves thousands of jobs a run this way. Anything else —
+   * another key, a write in between, a move the read copy refuses — takes the
+   * transaction. A version is used once: after our own write it is stale.
+   */
+  private async transitionAsRead(key: JobKey, input: TransitionInput): Promise<TransitionResult | undefined> {
+    const version = this.readVersions.get(key);
+    if (version === undefined) return undefined;
+    this.readVersions.delete(key);
+    const read = key as JobDoc;
+    const next = applyTransition(read, input, this.clock.now(), {
+      machine: JOB_MACHINE,
+      retentionMs: this.retentionMs,
+    });
+    if (!next) return undefined;
+    const removed = Object.keys(read).filter((k) => next[k as keyof JobDoc] === undefined);
+    const fields = defined(next as unknown as Record<string, unknown>);
+    const written = await this.db.update(JOBS, jobKey(read), fields, removed, { ifVersion: version });
+    return written ? { applied: true, job: next } : undefined;
+  }
+
+  async patch(key: JobKey, fields: JobPatch): Promise<void> {
+    if (!(await this.db.update(JOBS, jobKey(key), { ...fields })))
+      throw new KineticError("not-found", `job ${key.id} not found`);
   }
 
   async listActive(options: { limit?: number; startAfter?: JobDoc } = {}): Promise<JobDoc[]> {
@@ -183,9 +232,13 @@ export class DocJobStore implements JobStore {
     const spec = fromDecl(QUERIES.activeJobsByUpdate, {
       equals: { active: true },
       limit: options.limit ?? 200,
-      ...(after ? { startAfter: [after.updatedAt, after.id] } : {}),
+      ...(after ? { startAfter: [after.updatedAt, jobKey(after)] } : {}),
     });
-    return (await this.db.query(JOBS, spec)).map((s) => fromDoc(s.data));
+    return (await this.db.query(JOBS, spec)).map((s) => {
+      const job = fromDoc(s.data);
+      this.readVersions.set(job, s.version);
+      return job;
+    });
   }
 
   async list(filter: ListFilter = {}): Promise<{ jobs: JobDoc[]; nextCursor?: string }> {
@@ -202,14 +255,14 @@ export class DocJobStore implements JobStore {
             ? QUERIES.jobsByStateNewest
             : undefined;
     const c = filter.cursor ? decodeCursor(filter.cursor) : undefined;
-    const startAfter = c ? { startAfter: [c.createdAt, c.id] } : {};
+    const startAfter = c ? { startAfter: [c.createdAt, c.key] } : {};
     const spec = decl
       ? fromDecl(decl, { equals, limit: limit + 1, ...startAfter })
       : { orderBy: [{ field: "createdAt", dir: "desc" as const }], limit: limit + 1, ...startAfter };
     const snaps = await this.db.query(JOBS, spec);
     const jobs = snaps.slice(0, limit).map((s) => fromDoc(s.data));
     const last = jobs.at(-1);
-    return snaps.length > limit && last ? { jobs, nextCursor: encodeCursor(last) } : { jobs };
+    return snaps.length > limit && last ? { jobs, nextCursor: encodeCursor(last.createdAt, jobKey(last)) } : { jobs };
   }
 
   async dueForCleanup(options: {
@@ -224,12 +277,13 @@ export class DocJobStore implements JobStore {
       equals: { cleanupPending: true, ...(options.namespace ? { namespace: options.namespace } : {}) },
       range: { field: "cleanupDueAt", op: "<=", value: options.now.toISOString() },
       limit: options.limit,
-      ...(after ? { startAfter: [after.cleanupDueAt, after.id] } : {}),
+      ...(after ? { startAfter: [after.cleanupDueAt, jobKey(after)] } : {}),
     });
-    return (await this.db.query(JOBS, spec)).map((s) => ({ ...fromDoc(s.data), id: s.id }));
+    return (await this.db.query(JOBS, spec)).map((s) => fromDoc(s.data));
   }
 
-  rescheduleCleanup(id: string, dueAt: string): Promise<boolean> {
+  rescheduleCleanup(key: JobKey, dueAt: string): Promise<boolean> {
+    const id = jobKey(key);
     return this.db.transaction(async (tx) => {
       const snap = await tx.get(JOBS, id);
       if (snap?.data.cleanupPending !== true) return false;
@@ -238,11 +292,12 @@ export class DocJobStore implements JobStore {
     });
   }
 
-  async clearCleanupPending(id: string): Promise<void> {
-    await this.db.update(JOBS, id, { cleanupPending: false }, ["cleanupDueAt"]);
+  async clearCleanupPending(key: JobKey): Promise<void> {
+    await this.db.update(JOBS, jobKey(key), { cleanupPending: false }, ["cleanupDueAt"]);
   }
 
-  claimFinishedEvent(id: string, options: { now: Date; holdMs: number }): Promise<boolean> {
+  claimFinishedEvent(key: JobKey, options: { now: Date; holdMs: number }): Promise<boolean> {
+    const id = jobKey(key);
     return this.db.transaction(async (tx) => {
       const job = (await tx.get(JOBS, id))?.data as Partial<JobDoc> | undefined;
       if (!job || job.finishedEventPublished) return false;
@@ -252,8 +307,8 @@ export class DocJobStore implements JobStore {
     });
   }
 
-  async releaseFinishedEventClaim(id: string): Promise<void> {
-    await this.db.update(JOBS, id, {}, ["finishedEventClaimUntil"]);
+  async releaseFinishedEventClaim(key: JobKey): Promise<void> {
+    await this.db.update(JOBS, jobKey(key), {}, ["finishedEventClaimUntil"]);
   }
 
   listExpired(now: Date, page: { limit: number; after?: Expiring<JobDoc> }): Promise<Array<Expiring<JobDoc>>> {
@@ -265,44 +320,15 @@ export class DocJobStore implements JobStore {
   }
 }
 
-/** The public view of a stored job (what the API returns). */
-export function toRecord(job: JobDoc, options: { events?: boolean } = {}): JobRecord {
-  const {
-    active: _a,
-    source: _s,
-    pendingSince: _p,
-    pendingKind: _k,
-    finishedEventPublished: _f,
-    finishedEventClaimUntil: _fc,
-    cleanupPending: _c,
-    cleanupDueAt: _d,
-    expireAt: _e,
-    events,
-    ...record
-  } = job;
-  return options.events ? { ...record, events } : record;
-}
-
-export function workloadOf(job: JobDoc): WorkloadRef | undefined {
-  return job.workload;
+/**
+ * Whether `input` would change the job as read. False means the store would
+ * refuse or skip it, so a caller may save the transaction; the job as stored
+ * can only be further along than as read, never behind.
+ */
+export function wouldChange(job: JobDoc, input: TransitionInput, now: Date): boolean {
+  return applyTransition(job, input, now, { machine: JOB_MACHINE, retentionMs: 0 }) !== undefined;
 }
 
 function fromDoc(data: Record<string, unknown>): JobDoc {
   return { events: [], ...data } as unknown as JobDoc;
-}
-
-function encodeCursor(job: JobDoc): string {
-  return Buffer.from(JSON.stringify([job.createdAt, job.id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (typeof createdAt === "string" && typeof id === "string") return { createdAt, id };
-  } catch {
-    /* fall through */
-  }
-  throw new KineticError("invalid-argument", "cursor is not a cursor this API returned", {
-    issues: [{ field: "cursor", message: "malformed pagination cursor" }],
-  });
 }

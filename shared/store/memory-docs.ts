@@ -38,12 +38,12 @@ export class MemoryDocs implements DocDb {
     return s ? { id, data: structuredClone(s.data), version: String(s.version) } : undefined;
   }
 
-  async create(collection: string, id: string, data: Doc): Promise<boolean> {
+  async create(collection: string, id: string, data: Doc): Promise<string | false> {
     await tick();
     this.stats.writes++;
     if (this.coll(collection).has(id)) return false;
     this.write(collection, id, data);
-    return true;
+    return String(this.coll(collection).get(id)!.version);
   }
 
   async get(collection: string, id: string): Promise<Snapshot | undefined> {
@@ -58,11 +58,18 @@ export class MemoryDocs implements DocDb {
     return ids.map((id) => this.snapshot(collection, id)).filter((s): s is Snapshot => s !== undefined);
   }
 
-  async update(collection: string, id: string, fields: Doc, remove: string[] = []): Promise<boolean> {
+  async update(
+    collection: string,
+    id: string,
+    fields: Doc,
+    remove: string[] = [],
+    options: { ifVersion?: string } = {},
+  ): Promise<boolean> {
     await tick();
     this.stats.writes++;
     const current = this.coll(collection).get(id);
     if (!current) return false;
+    if (options.ifVersion !== undefined && String(current.version) !== options.ifVersion) return false;
     this.write(collection, id, patched(current.data, fields, remove));
     return true;
   }

@@ -47,8 +47,8 @@ export class DocRunStore<T extends RunRecord> implements RunStore<T> {
     return record as unknown as T;
   }
 
-  create(record: T): Promise<boolean> {
-    return this.db.create(this.collection, record.runId, this.stored(record));
+  async create(record: T): Promise<boolean> {
+    return (await this.db.create(this.collection, record.runId, this.stored(record))) !== false;
   }
 
   put(record: T): Promise<void> {

@@ -60,6 +60,8 @@ export interface TransitionOptions<S extends string> {
   maxEvents?: number;
   /** What a record is called in errors ("job"). */
   noun: string;
+  /** How errors name this record, when not by its document id (a job: its id, not "<namespace>:<id>"). */
+  name?: string;
 }
 
 /** The record after `input`, or undefined when the move is refused or would change nothing. Pure. */
@@ -115,7 +117,7 @@ export async function transitionRecord<S extends string, R extends StateRecord<S
 ): Promise<TransitionResult<R>> {
   return db.transaction(async (tx) => {
     const snap = await tx.get(collection, id);
-    if (!snap) throw new KineticError("not-found", `${options.noun} ${id} not found`);
+    if (!snap) throw new KineticError("not-found", `${options.noun} ${options.name ?? id} not found`);
     const current = { events: [], ...snap.data } as unknown as R;
     const next = applyTransition(current, input, options.clock.now(), options);
     if (!next) return { applied: false, record: current };

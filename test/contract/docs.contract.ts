@@ -13,8 +13,12 @@ export function docsContract(backend: string, open: () => DocDb): void {
       const db = open();
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => db.create("c", "x", { n: i })));
       expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = results.indexOf(true);
-      expect((await db.get("c", "x"))?.data).toEqual({ n: winner });
+      const winner = results.findIndex((r) => r !== false);
+      const stored = (await db.get("c", "x"))!;
+      expect(stored.data).toEqual({ n: winner });
+      // The winner learns the version it wrote: a compare-and-set over it needs no read.
+      expect(results[winner]).toBe(stored.version);
+      expect(await db.update("c", "x", { n: 99 }, [], { ifVersion: results[winner] as string })).toBe(true);
     });
 
     it("round-trips Dates, nested objects and arrays; drops undefined values", async () => {
@@ -35,6 +39,21 @@ export function docsContract(backend: string, open: () => DocDb): void {
       expect(await db.update("c", "nope", { v: 3 })).toBe(false);
       expect(await db.update("c", "a", { w: 1 }, ["v"])).toBe(true);
       expect((await db.get("c", "a"))?.data).toEqual({ w: 1 });
+    });
+
+    it("update with ifVersion writes only over the version read: a compare-and-set, one winner among racers", async () => {
+      const db = open();
+      await db.create("cas", "d", { n: 0, gone: true });
+      const read = (await db.get("cas", "d"))!;
+      const results = await Promise.all(
+        [1, 2, 3].map((n) => db.update("cas", "d", { n }, ["gone"], { ifVersion: read.version })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const after = (await db.get("cas", "d"))!;
+      expect(after.data).toEqual({ n: [1, 2, 3][results.indexOf(true)] });
+      expect(await db.update("cas", "d", { n: 9 }, [], { ifVersion: read.version })).toBe(false);
+      expect(await db.update("cas", "missing", { n: 9 }, [], { ifVersion: read.version })).toBe(false);
+      expect((await db.get("cas", "d"))!.data).toEqual(after.data);
     });
 
     it("transactions lose no update under contention", async () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../shared/clock.ts";
 import type { DocDb } from "../../shared/store/docs.ts";
 import { createStores } from "../../shared/stores.ts";
+import { jobKey } from "../../shared/store/job-store.ts";
 
 export function jobStoreContract(backend: string, open: () => DocDb): void {
   function newStore() {
@@ -15,41 +16,61 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
   }
 
   describe(`job store on ${backend}`, () => {
-    it("creates a job once; a second create returns the first", async () => {
+    it("creates a job once; a second create in its namespace returns the first", async () => {
       const { store } = newStore();
       const a = await store.create({ id: "job-a", namespace: "ns", accelerator: "nvidia-l4" });
-      const b = await store.create({ id: "job-a", namespace: "other", accelerator: "tpu-v6e-8" });
+      const b = await store.create({ id: "job-a", namespace: "ns", accelerator: "tpu-v6e-8" });
       expect(a.created).toBe(true);
       expect(b.created).toBe(false);
       expect(b.job).toMatchObject({ id: "job-a", namespace: "ns", accelerator: "nvidia-l4", state: "QUEUED" });
     });
 
-    it("concurrent creates of one id produce exactly one winner", async () => {
+    it("a job is (namespace, id): the same id in another namespace is another job, untouched by the first", async () => {
+      const { store } = newStore();
+      await store.create({ id: "same", namespace: "team-a", accelerator: "nvidia-l4" });
+      const b = await store.create({ id: "same", namespace: "team-b", accelerator: "tpu-v6e-8" });
+      expect(b).toMatchObject({ created: true, job: { namespace: "team-b", accelerator: "tpu-v6e-8" } });
+      await store.transition({ namespace: "team-b", id: "same" }, { to: "CANCELLED", reason: "CancelledByUser" });
+      expect((await store.get({ namespace: "team-a", id: "same" }))?.state).toBe("QUEUED");
+      expect((await store.get({ namespace: "team-b", id: "same" }))?.state).toBe("CANCELLED");
+      expect((await store.get({ namespace: "team-c", id: "same" })) ?? null).toBeNull();
+      const found = await store.findById("same");
+      expect(found.map((j) => j.namespace).sort()).toEqual(["team-a", "team-b"]);
+      expect(await store.findById("nope")).toEqual([]);
+    });
+
+    it("concurrent creates of one (namespace, id) produce exactly one winner", async () => {
       const { store } = newStore();
       const results = await Promise.all(
-        Array.from({ length: 5 }, (_, i) => store.create({ id: "race", namespace: `ns${i}`, accelerator: "cpu" })),
+        Array.from({ length: 5 }, (_, i) => store.create({ id: "race", namespace: "ns", accelerator: `acc-${i}` })),
       );
       expect(results.filter((r) => r.created)).toHaveLength(1);
-      const winner = results.find((r) => r.created)!.job.namespace;
-      for (const r of results) expect(r.job.namespace).toBe(winner);
+      const winner = results.find((r) => r.created)!.job.accelerator;
+      for (const r of results) expect(r.job.accelerator).toBe(winner);
     });
 
     it("moves forward with an event per state and refuses to move backwards", async () => {
       const { store, clock } = newStore();
       await store.create({ id: "j", namespace: "ns", accelerator: "cpu" });
       clock.advance(1000);
-      expect((await store.transition("j", { to: "SUBMITTED", reason: "Created" })).applied).toBe(true);
+      expect(
+        (await store.transition({ namespace: "ns", id: "j" }, { to: "SUBMITTED", reason: "Created" })).applied,
+      ).toBe(true);
       clock.advance(1000);
-      expect((await store.transition("j", { to: "RUNNING", reason: "Running" })).applied).toBe(true);
+      expect((await store.transition({ namespace: "ns", id: "j" }, { to: "RUNNING", reason: "Running" })).applied).toBe(
+        true,
+      );
       // A late "pending" observation must not undo RUNNING.
-      const late = await store.transition("j", { to: "PENDING", reason: "Unschedulable" });
+      const late = await store.transition({ namespace: "ns", id: "j" }, { to: "PENDING", reason: "Unschedulable" });
       expect(late.applied).toBe(false);
       expect(late.job.state).toBe("RUNNING");
       clock.advance(1000);
-      await store.transition("j", { to: "SUCCEEDED", reason: "Completed" });
+      await store.transition({ namespace: "ns", id: "j" }, { to: "SUCCEEDED", reason: "Completed" });
       // Terminal states absorb: a duplicate failure report changes nothing.
-      expect((await store.transition("j", { to: "FAILED", reason: "Late" })).applied).toBe(false);
-      const job = (await store.get("j"))!;
+      expect((await store.transition({ namespace: "ns", id: "j" }, { to: "FAILED", reason: "Late" })).applied).toBe(
+        false,
+      );
+      const job = (await store.get({ namespace: "ns", id: "j" }))!;
       expect(job.state).toBe("SUCCEEDED");
       expect(job.events.map((e) => e.state)).toEqual(["QUEUED", "SUBMITTED", "RUNNING", "SUCCEEDED"]);
       expect(job.finishedAt).toBe("2026-03-01T00:00:03.000Z");
@@ -60,8 +81,10 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
       const { store } = newStore();
       await store.create({ id: "r", namespace: "ns", accelerator: "cpu" });
       const moves = ["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "PENDING", "SUCCEEDED"] as const;
-      const results = await Promise.all(moves.map((to) => store.transition("r", { to, reason: `to-${to}` })));
-      const job = (await store.get("r"))!;
+      const results = await Promise.all(
+        moves.map((to) => store.transition({ namespace: "ns", id: "r" }, { to, reason: `to-${to}` })),
+      );
+      const job = (await store.get({ namespace: "ns", id: "r" }))!;
       const terminalWins = results.filter(
         (r) => r.applied && ["SUCCEEDED", "FAILED", "CANCELLED"].includes(r.job.state),
       );
@@ -74,36 +97,54 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
     it("does not record an event for a same-state refresh, but keeps the new message", async () => {
       const { store } = newStore();
       await store.create({ id: "p", namespace: "ns", accelerator: "cpu" });
-      await store.transition("p", { to: "PENDING", reason: "Unschedulable", message: "0/3 nodes" });
-      const r = await store.transition("p", { to: "PENDING", reason: "Unschedulable", message: "0/4 nodes" });
+      await store.transition(
+        { namespace: "ns", id: "p" },
+        { to: "PENDING", reason: "Unschedulable", message: "0/3 nodes" },
+      );
+      const r = await store.transition(
+        { namespace: "ns", id: "p" },
+        { to: "PENDING", reason: "Unschedulable", message: "0/4 nodes" },
+      );
       expect(r.applied).toBe(true);
       expect(r.job.message).toBe("0/4 nodes");
       expect(r.job.events.filter((e) => e.state === "PENDING")).toHaveLength(1);
       expect(
-        (await store.transition("p", { to: "PENDING", reason: "Unschedulable", message: "0/4 nodes" })).applied,
+        (
+          await store.transition(
+            { namespace: "ns", id: "p" },
+            { to: "PENDING", reason: "Unschedulable", message: "0/4 nodes" },
+          )
+        ).applied,
       ).toBe(false);
     });
 
     it("bounds a transition's message, so a huge API server message still fits the record", async () => {
       const { store } = newStore();
       await store.create({ id: "big-msg", namespace: "ns", accelerator: "cpu" });
-      const r = await store.transition("big-msg", {
-        to: "FAILED",
-        reason: "ClusterRejected",
-        message: "x".repeat(2_000_000),
-      });
+      const r = await store.transition(
+        { namespace: "ns", id: "big-msg" },
+        {
+          to: "FAILED",
+          reason: "ClusterRejected",
+          message: "x".repeat(2_000_000),
+        },
+      );
       expect(r.job.message!.length).toBeLessThanOrEqual(8192);
       expect(r.job.message).toMatch(/truncated: \d+ more characters/);
-      expect((await store.get("big-msg"))?.message).toBe(r.job.message);
+      expect((await store.get({ namespace: "ns", id: "big-msg" }))?.message).toBe(r.job.message);
     });
 
     it("a transition of an unknown job is not-found; a patch of one too", async () => {
       const { store } = newStore();
-      await expect(store.transition("ghost", { to: "RUNNING", reason: "x" })).rejects.toMatchObject({
+      await expect(
+        store.transition({ namespace: "ns", id: "ghost" }, { to: "RUNNING", reason: "x" }),
+      ).rejects.toMatchObject({
         code: "not-found",
         message: "job ghost not found",
       });
-      await expect(store.patch("ghost", { active: false })).rejects.toMatchObject({ code: "not-found" });
+      await expect(store.patch({ namespace: "ns", id: "ghost" }, { active: false })).rejects.toMatchObject({
+        code: "not-found",
+      });
     });
 
     it("pages through a filtered list newest first with an opaque cursor", async () => {
@@ -138,28 +179,63 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
         await store.create({ id, namespace: "ns", accelerator: "cpu" });
       }
       clock.advance(1000);
-      await store.transition("a1", { to: "SUBMITTED", reason: "Created" });
+      await store.transition({ namespace: "ns", id: "a1" }, { to: "SUBMITTED", reason: "Created" });
       expect((await store.listActive()).map((j) => j.id)).toEqual(["a2", "a3", "a1"]);
       const first = await store.listActive({ limit: 2 });
       expect((await store.listActive({ limit: 2, startAfter: first.at(-1)! })).map((j) => j.id)).toEqual(["a1"]);
-      await store.patch("a2", { active: false });
+      await store.patch({ namespace: "ns", id: "a2" }, { active: false });
       expect((await store.listActive()).map((j) => j.id)).toEqual(["a3", "a1"]);
+    });
+
+    it("a job as listActive read it moves with one write; one changed since is moved by the transaction, never overwritten", async () => {
+      const { store, clock } = newStore();
+      await store.create({ id: "k1", namespace: "ns", accelerator: "cpu" });
+      await store.create({ id: "k2", namespace: "ns", accelerator: "cpu" });
+      const [k1, k2] = await store.listActive();
+      clock.advance(1000);
+      // k2 is cancelled after it was read: the stale copy must not resurrect it.
+      await store.transition({ namespace: "ns", id: "k2" }, { to: "CANCELLED", reason: "CancelledByUser" });
+      const before = { ...store.stats };
+      const r1 = await store.transition(k1!, { to: "SUBMITTED", reason: "Created" });
+      expect(r1.applied).toBe(true);
+      expect(store.stats.reads - before.reads).toBe(0);
+      expect(store.stats.writes - before.writes).toBe(1);
+      const r2 = await store.transition(k2!, { to: "SUBMITTED", reason: "Created" });
+      expect(r2).toMatchObject({ applied: false, job: { state: "CANCELLED" } });
+      expect((await store.get({ namespace: "ns", id: "k1" }))?.events.map((e) => e.state)).toEqual([
+        "QUEUED",
+        "SUBMITTED",
+      ]);
+      expect((await store.get({ namespace: "ns", id: "k2" }))?.state).toBe("CANCELLED");
+      // The read copy is used once: after its own write, the next move of it takes the transaction.
+      const r3 = await store.transition(k1!, { to: "RUNNING", reason: "Running" });
+      expect(r3).toMatchObject({ applied: true, job: { state: "RUNNING" } });
+      expect((await store.get({ namespace: "ns", id: "k1" }))?.events.map((e) => e.state)).toEqual([
+        "QUEUED",
+        "SUBMITTED",
+        "RUNNING",
+      ]);
     });
 
     it("getMany returns the existing jobs by id", async () => {
       const { store } = newStore();
       await store.create({ id: "g1", namespace: "ns", accelerator: "cpu" });
       await store.create({ id: "g2", namespace: "ns", accelerator: "cpu" });
-      const found = await store.getMany(["g1", "missing", "g2", "g1"]);
-      expect([...found.keys()].sort()).toEqual(["g1", "g2"]);
-      expect(found.get("g2")?.state).toBe("QUEUED");
+      const found = await store.getMany([
+        { namespace: "ns", id: "g1" },
+        { namespace: "ns", id: "missing" },
+        { namespace: "ns", id: "g2" },
+        { namespace: "ns", id: "g1" },
+      ]);
+      expect([...found.keys()].sort()).toEqual(["ns:g1", "ns:g2"]);
+      expect(found.get(jobKey({ namespace: "ns", id: "g2" }))).toMatchObject({ id: "g2", state: "QUEUED" });
     });
 
     it("finds finished jobs due for cleanup, by namespace and in pages; reschedules and clears them", async () => {
       const { store } = newStore();
       const due = async (id: string, namespace: string, dueAt: string) => {
         await store.create({ id, namespace, accelerator: "cpu" });
-        await store.patch(id, { active: false, cleanupPending: true, cleanupDueAt: dueAt });
+        await store.patch({ namespace, id }, { active: false, cleanupPending: true, cleanupDueAt: dueAt });
       };
       await due("d1", "a", "2026-03-01T01:00:00.000Z");
       await due("d2", "b", "2026-03-01T02:00:00.000Z");
@@ -171,13 +247,13 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
       const p1 = await store.dueForCleanup({ now, limit: 2 });
       expect((await store.dueForCleanup({ now, limit: 2, startAfter: p1.at(-1)! })).map((j) => j.id)).toEqual(["d3"]);
 
-      expect(await store.rescheduleCleanup("d1", "2026-03-05T00:00:00.000Z")).toBe(true);
-      await store.clearCleanupPending("d2");
+      expect(await store.rescheduleCleanup({ namespace: "a", id: "d1" }, "2026-03-05T00:00:00.000Z")).toBe(true);
+      await store.clearCleanupPending({ namespace: "b", id: "d2" });
       expect((await store.dueForCleanup({ now, limit: 10 })).map((j) => j.id)).toEqual(["d3"]);
-      expect((await store.get("d2"))?.cleanupDueAt).toBeUndefined();
+      expect((await store.get({ namespace: "b", id: "d2" }))?.cleanupDueAt).toBeUndefined();
       // A cleared job is not rescheduled, and clearing a purged record is not an error.
-      expect(await store.rescheduleCleanup("d2", "2026-03-05T00:00:00.000Z")).toBe(false);
-      await store.clearCleanupPending("never-existed");
+      expect(await store.rescheduleCleanup({ namespace: "b", id: "d2" }, "2026-03-05T00:00:00.000Z")).toBe(false);
+      await store.clearCleanupPending({ namespace: "ns", id: "never-existed" });
     });
 
     it("one claim to publish a finished event among concurrent claimers; it lapses, is given back, or ends when published", async () => {
@@ -185,20 +261,38 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
       await store.create({ id: "f", namespace: "ns", accelerator: "cpu" });
       const now = clock.now();
       const claims = await Promise.all(
-        Array.from({ length: 5 }, () => store.claimFinishedEvent("f", { now, holdMs: 60_000 })),
+        Array.from({ length: 5 }, () =>
+          store.claimFinishedEvent({ namespace: "ns", id: "f" }, { now, holdMs: 60_000 }),
+        ),
       );
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await store.claimFinishedEvent("f", { now: new Date(now.getTime() + 30_000), holdMs: 60_000 })).toBe(
-        false,
-      );
-      expect(await store.claimFinishedEvent("f", { now: new Date(now.getTime() + 61_000), holdMs: 60_000 })).toBe(true);
-      await store.releaseFinishedEventClaim("f");
-      expect(await store.claimFinishedEvent("f", { now: new Date(now.getTime() + 62_000), holdMs: 60_000 })).toBe(true);
-      await store.patch("f", { finishedEventPublished: true });
-      expect(await store.claimFinishedEvent("f", { now: new Date(now.getTime() + 999_000), holdMs: 60_000 })).toBe(
-        false,
-      );
-      expect(await store.claimFinishedEvent("missing", { now, holdMs: 60_000 })).toBe(false);
+      expect(
+        await store.claimFinishedEvent(
+          { namespace: "ns", id: "f" },
+          { now: new Date(now.getTime() + 30_000), holdMs: 60_000 },
+        ),
+      ).toBe(false);
+      expect(
+        await store.claimFinishedEvent(
+          { namespace: "ns", id: "f" },
+          { now: new Date(now.getTime() + 61_000), holdMs: 60_000 },
+        ),
+      ).toBe(true);
+      await store.releaseFinishedEventClaim({ namespace: "ns", id: "f" });
+      expect(
+        await store.claimFinishedEvent(
+          { namespace: "ns", id: "f" },
+          { now: new Date(now.getTime() + 62_000), holdMs: 60_000 },
+        ),
+      ).toBe(true);
+      await store.patch({ namespace: "ns", id: "f" }, { finishedEventPublished: true });
+      expect(
+        await store.claimFinishedEvent(
+          { namespace: "ns", id: "f" },
+          { now: new Date(now.getTime() + 999_000), holdMs: 60_000 },
+        ),
+      ).toBe(false);
+      expect(await store.claimFinishedEvent({ namespace: "ns", id: "missing" }, { now, holdMs: 60_000 })).toBe(false);
     });
 
     it("lists expired records and deletes only those unchanged since they were read", async () => {
@@ -208,14 +302,16 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
       await store.create({ id: "live", namespace: "ns", accelerator: "cpu" });
       clock.advance(31 * 86_400_000);
       const expired = await store.listExpired(clock.now(), { limit: 10 });
-      expect(expired.map((e) => e.id)).toEqual(["x1", "x2"]);
+      expect(expired.map((e) => e.record.id)).toEqual(["x1", "x2"]);
       expect(expired[0]!.record.state).toBe("REJECTED");
-      await store.patch("x2", { message: "touched" });
+      await store.patch({ namespace: "ns", id: "x2" }, { message: "touched" });
       const outcomes = await store.deleteIfUnchanged(expired);
       expect(outcomes.map((o) => o.outcome)).toEqual(["deleted", "changed"]);
-      expect(await store.get("x1")).toBeUndefined();
-      expect(await store.get("x2")).toBeDefined();
-      expect((await store.listExpired(clock.now(), { limit: 1, after: expired[0]! })).map((e) => e.id)).toEqual(["x2"]);
+      expect(await store.get({ namespace: "ns", id: "x1" })).toBeUndefined();
+      expect(await store.get({ namespace: "ns", id: "x2" })).toBeDefined();
+      expect((await store.listExpired(clock.now(), { limit: 1, after: expired[0]! })).map((e) => e.record.id)).toEqual([
+        "x2",
+      ]);
     });
   });
 }

@@ -61,7 +61,7 @@ describe("namespace access on the API", () => {
     const listed = await request(getTestServer("api")).get(`/jobs?namespace=${ns.name}`).set(as(OUTSIDER));
     expect(listed.status).toBe(403);
     expect(listed.body.error.code).toBe("permission-denied");
-    expect((await deps.store.get(id))!.state).not.toBe("CANCELLED");
+    expect((await deps.store.get({ namespace: ns.name, id }))!.state).not.toBe("CANCELLED");
 
     const all = await request(getTestServer("api")).get("/jobs").set(as(OWNER));
     expect(all.status).toBe(403);

@@ -173,7 +173,7 @@ describe("reading, cancelling and logs", () => {
     );
     // A later sync must not resurrect a cancelled job.
     await syncJobs(deps);
-    expect((await deps.store.get(id))!.state).toBe("CANCELLED");
+    expect((await deps.store.get({ namespace: ns.name, id }))!.state).toBe("CANCELLED");
     const again = await request(server()).post(`/jobs/${id}/cancel`).set(auth);
     expect(again.status).toBe(200);
     expect(again.body.job.state).toBe("CANCELLED");
@@ -193,7 +193,7 @@ describe("reading, cancelling and logs", () => {
     // (retryable) and the API server's reason. Real log content is covered by the local runtime's tests.
     await waitFor(async () => {
       await syncJobs(deps);
-      return (await deps.store.get(id))?.state === "RUNNING";
+      return (await deps.store.get({ namespace: ns.name, id }))?.state === "RUNNING";
     });
     const res = await request(server()).get(`/jobs/${id}/logs`).set(auth);
     expect(res.status).toBe(503);

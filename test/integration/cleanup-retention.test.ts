@@ -37,8 +37,8 @@ function setup() {
 
 async function finished(store: JobStore, id: string, extra: Record<string, unknown> = {}): Promise<void> {
   await store.create({ id, namespace: "ns", accelerator: "cpu" });
-  await store.transition(id, { to: "SUCCEEDED", reason: "Completed" });
-  await store.patch(id, { active: false, finishedEventPublished: true, ...extra });
+  await store.transition({ namespace: "ns", id }, { to: "SUCCEEDED", reason: "Completed" });
+  await store.patch({ namespace: "ns", id }, { active: false, finishedEventPublished: true, ...extra });
 }
 
 async function ids(db: Firestore, collection = JOBS): Promise<string[]> {
@@ -73,7 +73,7 @@ describe("record retention", () => {
       action: "kept",
       reason: expect.stringMatching(/cleanup is not finished/),
     });
-    expect(await ids(db)).toEqual(["active", "old-pending", "recent"]);
+    expect(await ids(db)).toEqual(["ns:active", "ns:old-pending", "ns:recent"]);
     expect(await ids(db, RUNS)).not.toContain("ancient-run");
   });
 

@@ -197,16 +197,22 @@ export class Fixture {
     };
     await this.store.create({ id, namespace: this.ns, accelerator: "cpu", spec });
     const workload: WorkloadRef = { kind: opts.kind ?? "Job", name: id, namespace: this.ns };
-    await this.store.transition(id, { to: "SUBMITTED", reason: "Created", patch: { workload } });
-    await this.store.transition(id, { to: "RUNNING", reason: "Running" });
+    await this.store.transition(
+      { namespace: this.ns, id },
+      { to: "SUBMITTED", reason: "Created", patch: { workload } },
+    );
+    await this.store.transition({ namespace: this.ns, id }, { to: "RUNNING", reason: "Running" });
     if (opts.state === "RUNNING") return;
-    const { job } = await this.store.transition(id, { to: "SUCCEEDED", reason: "Completed" });
+    const { job } = await this.store.transition({ namespace: this.ns, id }, { to: "SUCCEEDED", reason: "Completed" });
     const due = Date.parse(job.finishedAt!) + (opts.ttl ?? DEFAULT_TTL) * 1000;
-    await this.store.patch(id, {
-      active: false,
-      finishedEventPublished: true,
-      ...(opts.flag === false ? {} : { cleanupPending: true, cleanupDueAt: new Date(due).toISOString() }),
-    });
+    await this.store.patch(
+      { namespace: this.ns, id },
+      {
+        active: false,
+        finishedEventPublished: true,
+        ...(opts.flag === false ? {} : { cleanupPending: true, cleanupDueAt: new Date(due).toISOString() }),
+      },
+    );
   }
 }
 

@@ -66,7 +66,7 @@ describe("TTL sweep", () => {
     expect(await f.jobExists("long")).toBe(true);
     expect(await f.jobExists("unlabelled")).toBe(true);
     expect(run.items.some((i) => i.name === "unlabelled")).toBe(false);
-    expect((await f.store.get("short"))?.cleanupPending).toBe(false);
+    expect((await f.store.get({ namespace: ns.name, id: "short" }))?.cleanupPending).toBe(false);
 
     // The run left an audit record with the same summary.
     const stored = (await f.db.collection(RUNS).doc(run.runId).get()).data() as CleanupSummary;
@@ -113,7 +113,7 @@ describe("TTL sweep", () => {
     const forced = await runCleanup(f.deps(), { namespace: ns.name, includeActive: true });
     expect(names(forced, "deleted")).toEqual(["busy"]);
     await f.waitGone("busy");
-    expect((await f.store.get("busy"))?.state).toBe("CANCELLED");
+    expect((await f.store.get({ namespace: ns.name, id: "busy" }))?.state).toBe("CANCELLED");
   });
 
   it.skipIf(skipUnless("jobset"))(
@@ -170,7 +170,7 @@ describe("dry runs and stale resources", () => {
     expect(reasonOf(dry, "done-creds")).toMatch(/belongs to job done, which is SUCCEEDED and has no live workload/);
     expect(await f.jobExists("done")).toBe(true);
     expect(await f.secretExists("done-creds")).toBe(true);
-    expect((await f.store.get("done"))?.cleanupPending).toBe(true);
+    expect((await f.store.get({ namespace: ns.name, id: "done" }))?.cleanupPending).toBe(true);
   });
 
   it("lists stale resources by default and deletes them only when asked; a Secret a live job uses is kept", async () => {
@@ -268,7 +268,10 @@ describe("safety under the cron", () => {
     const doneFirst = await waitForCount(() => [...dying.deletes.keys()], 2);
     for (const key of doneFirst) await f.waitGone(key.split("/")[2]!);
     await waitForCount(
-      async () => (await Promise.all(ids.map((id) => f.store.get(id)))).filter((j) => j?.cleanupPending === false),
+      async () =>
+        (await Promise.all(ids.map((id) => f.store.get({ namespace: ns.name, id })))).filter(
+          (j) => j?.cleanupPending === false,
+        ),
       2,
     );
 

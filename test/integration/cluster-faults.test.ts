@@ -67,7 +67,7 @@ function workload(name: string, namespace = ns.name): Workload {
 async function deliver(id: string, cluster: ClusterClient) {
   const deps = { ...memoryDeps({ namespaces: [ns.name] }), cluster };
   const outcome = await submitJob(deps, { spec: spec(id), principal: "pubsub", source: `pubsub:${id}` });
-  return { outcome, job: await deps.store.get(id) };
+  return { outcome, job: await deps.store.get({ namespace: ns.name, id }) };
 }
 
 describe("a create that reached the server, though the client saw a 503", () => {

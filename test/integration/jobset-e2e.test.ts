@@ -35,7 +35,7 @@ describe.skipIf(skipUnless("jobset"))("multi-host TPU jobs", () => {
     // Long enough that all four hosts run at once: a finished pod frees its host for another pod.
     const outcome = await submit(id, { annotations: { [TEST_ANNOTATIONS.runFor]: "8s" } });
     expect(outcome.status).toBe("created");
-    const job = (await deps.store.get(id))!;
+    const job = (await deps.store.get({ namespace: ns.name, id }))!;
     expect(job.workload?.kind).toBe("JobSet");
     const core = kubeConfigFromEnv().makeApiClient(CoreV1Api);
     const pods = await waitFor(
@@ -52,14 +52,14 @@ describe.skipIf(skipUnless("jobset"))("multi-host TPU jobs", () => {
     );
     expect(new Set(pods.map((p) => p.spec!.nodeName)).size).toBe(4);
     for (const p of pods) expect(p.spec!.containers[0]!.resources?.limits?.["google.com/tpu"]).toBe("4");
-    const done = await syncUntil(deps, id, ["SUCCEEDED", "FAILED"]);
+    const done = await syncUntil(deps, { namespace: ns.name, id }, ["SUCCEEDED", "FAILED"]);
     expect(done.state).toBe("SUCCEEDED");
   });
 
   it("fails the whole job when its workers fail, with their exit code", async () => {
     const id = uniqueId("v5e-fail");
     await submit(id, { annotations: { [TEST_ANNOTATIONS.outcome]: "fail", [TEST_ANNOTATIONS.exitCode]: "7" } });
-    const done = await syncUntil(deps, id, ["SUCCEEDED", "FAILED"]);
+    const done = await syncUntil(deps, { namespace: ns.name, id }, ["SUCCEEDED", "FAILED"]);
     expect(done.state).toBe("FAILED");
     expect(done.exitCode).toBe(7);
   });

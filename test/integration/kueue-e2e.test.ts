@@ -29,7 +29,11 @@ describe.skipIf(skipUnless("kueue"))("jobs through a Kueue LocalQueue", () => {
   it("admits a queued GPU job that fits the quota and runs it to SUCCEEDED", async () => {
     const id = uniqueId("fits");
     await submit(id, { accelerator: "nvidia-l4", gpus: 1 });
-    const done = await syncUntil(deps, id, (j) => j.state === "SUCCEEDED" || j.state === "FAILED");
+    const done = await syncUntil(
+      deps,
+      { namespace: ns.name, id },
+      (j) => j.state === "SUCCEEDED" || j.state === "FAILED",
+    );
     expect(done.state).toBe("SUCCEEDED");
   });
 
@@ -37,7 +41,11 @@ describe.skipIf(skipUnless("kueue"))("jobs through a Kueue LocalQueue", () => {
     const id = uniqueId("over");
     // 9 workers × 8 L4 GPUs: more than the ClusterQueue's whole L4 quota.
     await submit(id, { accelerator: "nvidia-l4", gpus: 8, workers: 9 });
-    const pending = await syncUntil(deps, id, (j) => j.state === "PENDING" && j.pendingKind === "Queued");
+    const pending = await syncUntil(
+      deps,
+      { namespace: ns.name, id },
+      (j) => j.state === "PENDING" && j.pendingKind === "Queued",
+    );
     expect(pending.message).toMatch(/nvidia\.com\/gpu|quota|flavor/i);
   });
 });

@@ -56,7 +56,7 @@ describe("job submission over Pub/Sub push", () => {
   it("publishes a GPU job, creates the Job on the cluster and syncs it to SUCCEEDED", async () => {
     const id = uniqueId("l4");
     await push.publish(cpuJob(id, { accelerator: "nvidia-l4", gpus: 8 }));
-    const submitted = await jobInState(deps, id, ["SUBMITTED"]);
+    const submitted = await jobInState(deps, { namespace: ns.name, id }, ["SUBMITTED"]);
     expect(submitted.workload).toEqual({ kind: "Job", name: workloadName(id), namespace: ns.name });
 
     const k8sJob = await batch().readNamespacedJob({ name: workloadName(id), namespace: ns.name });
@@ -65,12 +65,12 @@ describe("job submission over Pub/Sub push", () => {
     expect(k8sJob.spec!.template.spec!.nodeSelector).toMatchObject({ "cloud.google.com/gke-accelerator": "nvidia-l4" });
     expect(k8sJob.metadata?.labels).toMatchObject({ "kinetic.dev/job-id": id });
 
-    const done = await syncUntil(deps, id, ["SUCCEEDED", "FAILED"]);
+    const done = await syncUntil(deps, { namespace: ns.name, id }, ["SUCCEEDED", "FAILED"]);
     expect(done.state).toBe("SUCCEEDED");
     expect(done.events.map((e) => e.state)).toEqual(expect.arrayContaining(["QUEUED", "SUBMITTED", "SUCCEEDED"]));
     // Exactly one job-finished event, and the job left the active set.
     expect(bus.messages.filter((m) => (m.data as { jobId: string }).jobId === id)).toHaveLength(1);
-    expect((await deps.store.get(id))!.active).toBe(false);
+    expect((await deps.store.get({ namespace: ns.name, id }))!.active).toBe(false);
   });
 
   it("turns a message delivered three times (lost acks) into one job and one Kubernetes object", async () => {
@@ -93,7 +93,7 @@ describe("job submission over Pub/Sub push", () => {
       push.failFirstDeliveries = 0;
     }
     const id = deriveJobId(`pubsub:${messageId}`);
-    const job = await jobInState(deps, id, ["SUBMITTED"]);
+    const job = await jobInState(deps, { namespace: ns.name, id }, ["SUBMITTED"]);
     expect(job.events.filter((e) => e.state === "SUBMITTED")).toHaveLength(1);
     const jobs = await batch().listNamespacedJob({ namespace: ns.name, labelSelector: `marker=${marker}` });
     expect(jobs.items).toHaveLength(1);
@@ -115,7 +115,7 @@ describe("job submission over Pub/Sub push", () => {
       push.concurrentCopies = 1;
     }
     const id = deriveJobId(`pubsub:${messageId}`);
-    const job = await jobInState(deps, id, ["SUBMITTED", "PENDING", "RUNNING", "SUCCEEDED"]);
+    const job = await jobInState(deps, { namespace: ns.name, id }, ["SUBMITTED", "PENDING", "RUNNING", "SUCCEEDED"]);
     expect(job.events.filter((e) => e.state === "QUEUED")).toHaveLength(1);
     // One SUBMITTED, by whichever delivery moved first (its create, or a twin's 409: AlreadyExists).
     expect(job.events.filter((e) => e.state === "SUBMITTED")).toHaveLength(1);
@@ -129,7 +129,7 @@ describe("job submission over Pub/Sub push", () => {
     const second = await push.publish(cpuJob(id));
     expect(first).not.toBe(second);
     await waitFor(async () => push.deliveries.filter((d) => d.messageId === second).length > 0, { timeoutMs: 30_000 });
-    await jobInState(deps, id, ["SUBMITTED"]);
+    await jobInState(deps, { namespace: ns.name, id }, ["SUBMITTED"]);
     const jobs = await batch().listNamespacedJob({ namespace: ns.name, labelSelector: `kinetic.dev/job-id=${id}` });
     expect(jobs.items).toHaveLength(1);
     expect((await deps.store.list({ namespace: ns.name, limit: 500 })).jobs.filter((j) => j.id === id)).toHaveLength(1);
@@ -138,8 +138,8 @@ describe("job submission over Pub/Sub push", () => {
   it("shows an unschedulable request as PENDING with the scheduler's reason", async () => {
     const id = uniqueId("big");
     await push.publish(cpuJob(id, { cpu: "500" }));
-    await jobInState(deps, id, ["SUBMITTED"]);
-    const pending = await syncUntil(deps, id, ["PENDING"]);
+    await jobInState(deps, { namespace: ns.name, id }, ["SUBMITTED"]);
+    const pending = await syncUntil(deps, { namespace: ns.name, id }, ["PENDING"]);
     expect(pending.reason).toBe("Unschedulable");
     expect(pending.message).toMatch(/Insufficient cpu/);
     expect(pending.pendingKind).toBe("Unschedulable");
@@ -150,8 +150,8 @@ describe("job submission over Pub/Sub push", () => {
     await push.publish(
       cpuJob(id, { annotations: { [TEST_ANNOTATIONS.outcome]: "fail", [TEST_ANNOTATIONS.exitCode]: "3" } }),
     );
-    await jobInState(deps, id, ["SUBMITTED"]);
-    const failed = await syncUntil(deps, id, ["FAILED", "SUCCEEDED"]);
+    await jobInState(deps, { namespace: ns.name, id }, ["SUBMITTED"]);
+    const failed = await syncUntil(deps, { namespace: ns.name, id }, ["FAILED", "SUCCEEDED"]);
     expect(failed.state).toBe("FAILED");
     expect(failed.exitCode).toBe(3);
     expect(bus.messages.find((m) => (m.data as { jobId: string }).jobId === id)?.data).toMatchObject({
@@ -165,7 +165,7 @@ describe("job submission over Pub/Sub push", () => {
 describe("poison messages", () => {
   it("records malformed JSON as REJECTED and acks it (no redelivery loop)", async () => {
     const messageId = await push.publishRaw(Buffer.from("{not json"), { jobId: "poison-json" });
-    const job = await jobInState(deps, "poison-json", ["REJECTED"]);
+    const job = await jobInState(deps, { namespace: "", id: "poison-json" }, ["REJECTED"]);
     expect(job.reason).toBe("InvalidSpec");
     expect(job.message).toMatch(/not valid JSON/);
     await waitFor(async () => push.deliveries.some((d) => d.messageId === messageId));
@@ -174,12 +174,12 @@ describe("poison messages", () => {
 
   it("rejects an unknown accelerator with close matches, and an impossible GPU count naming the field", async () => {
     await push.publish(cpuJob("poison-acc", { accelerator: "nvidia-l5" }));
-    const unknown = await jobInState(deps, "poison-acc", ["REJECTED"]);
+    const unknown = await jobInState(deps, { namespace: ns.name, id: "poison-acc" }, ["REJECTED"]);
     expect(unknown.reason).toBe("UnknownAccelerator");
     expect(unknown.message).toMatch(/nvidia-l4/);
 
     await push.publish(cpuJob("poison-gpus", { accelerator: "nvidia-l4", gpus: 16 }));
-    const tooMany = await jobInState(deps, "poison-gpus", ["REJECTED"]);
+    const tooMany = await jobInState(deps, { namespace: ns.name, id: "poison-gpus" }, ["REJECTED"]);
     expect(tooMany.message).toMatch(/gpus/);
     expect(tooMany.message).toMatch(/8/);
   });
@@ -193,14 +193,14 @@ describe("poison messages", () => {
       data: { message: { data, messageId: "m-stale", publishTime: old } },
     });
     expect(outcome?.status).toBe("rejected");
-    const job = await jobInState(deps, "stale-1", ["REJECTED"]);
+    const job = await jobInState(deps, { namespace: ns.name, id: "stale-1" }, ["REJECTED"]);
     expect(job.reason).toBe("Expired");
     expect(job.workload).toBeUndefined();
   });
 
   it("refuses a namespace the submitter does not own, without touching the cluster", async () => {
     await push.publish(cpuJob("poison-ns", { namespace: "kube-system" }));
-    const job = await jobInState(deps, "poison-ns", ["REJECTED"]);
+    const job = await jobInState(deps, { namespace: "kube-system", id: "poison-ns" }, ["REJECTED"]);
     expect(job.reason).toBe("NamespaceNotAllowed");
     const jobs = await batch().listNamespacedJob({
       namespace: "kube-system",

@@ -16,7 +16,7 @@ import { KubeCluster } from "../../shared/cluster/kube.ts";
 import { createAuthenticator } from "../../shared/security/auth.ts";
 import type { ClusterClient } from "../../shared/cluster/types.ts";
 import type { Deps } from "../../shared/deps.ts";
-import type { JobDoc } from "../../shared/store/job-store.ts";
+import type { JobDoc, JobKey } from "../../shared/store/job-store.ts";
 import { syncJobs } from "../../shared/jobs/sync.ts";
 import { waitFor } from "../../testbed/index.ts";
 
@@ -77,11 +77,12 @@ type JobMatch = JobDoc["state"][] | ((job: JobDoc) => boolean);
 const matches = (job: JobDoc, want: JobMatch) => (Array.isArray(want) ? want.includes(job.state) : want(job));
 
 /** Polls the store until the job matches (a list of states, or a predicate). */
-export async function jobInState(deps: Deps, id: string, want: JobMatch, timeoutMs = 60_000): Promise<JobDoc> {
+export async function jobInState(deps: Deps, key: JobKey, want: JobMatch, timeoutMs = 60_000): Promise<JobDoc> {
   let last: JobDoc | undefined;
+  const id = key.id;
   return waitFor(
     async () => {
-      last = await deps.store.get(id);
+      last = await deps.store.get(key);
       return last && matches(last, want) ? last : undefined;
     },
     { timeoutMs, description: `job ${id}`, lastSeen: () => `${last?.state} ${last?.reason ?? ""}` },
@@ -89,12 +90,13 @@ export async function jobInState(deps: Deps, id: string, want: JobMatch, timeout
 }
 
 /** Runs syncJobs the way the cron does, until the job matches. */
-export async function syncUntil(deps: Deps, id: string, want: JobMatch, timeoutMs = 90_000): Promise<JobDoc> {
+export async function syncUntil(deps: Deps, key: JobKey, want: JobMatch, timeoutMs = 90_000): Promise<JobDoc> {
   let last: JobDoc | undefined;
+  const id = key.id;
   return waitFor(
     async () => {
       await syncJobs(deps);
-      last = await deps.store.get(id);
+      last = await deps.store.get(key);
       return last && matches(last, want) ? last : undefined;
     },
     {

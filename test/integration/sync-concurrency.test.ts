@@ -19,7 +19,7 @@ describe("concurrent syncs on Firestore", () => {
     const ids = Array.from({ length: 12 }, (_, i) => `fin-${i}`);
     for (const id of ids) {
       await submitJob(deps, { spec: { id, namespace: "ns", image: "python:3.12" }, principal: "t", source: "t" });
-      cluster.setStatus((await deps.store.get(id))!.workload!, { phase: "Succeeded" });
+      cluster.setStatus((await deps.store.get({ namespace: "ns", id }))!.workload!, { phase: "Succeeded" });
     }
     // Publishing takes a round trip, so the syncs overlap while a job is still unpublished.
     const publish = bus.publish.bind(bus);
@@ -30,7 +30,7 @@ describe("concurrent syncs on Firestore", () => {
     const summaries = await Promise.all(Array.from({ length: 4 }, () => syncJobs(deps, { pageSize: 5 })));
     expect(summaries.reduce((n, s) => n + s.errors, 0)).toBe(0);
     const published = bus.messages.map((m) => m.attributes.eventId).sort();
-    expect(published).toEqual(ids.map((id) => `${id}:finished`).sort());
-    for (const id of ids) expect((await deps.store.get(id))?.active).toBe(false);
+    expect(published).toEqual(ids.map((id) => `ns:${id}:finished`).sort());
+    for (const id of ids) expect((await deps.store.get({ namespace: "ns", id }))?.active).toBe(false);
   });
 });

@@ -60,14 +60,14 @@ describe("syncJobs", () => {
     await submit(deps, spec(id, { cpu: "500" }));
     await waitFor(async () => {
       await syncJobs(deps);
-      return (await deps.store.get(id))?.state === "PENDING";
+      return (await deps.store.get({ namespace: ns.name, id }))?.state === "PENDING";
     });
     clock.advance(599_000);
     await syncJobs(deps);
-    expect((await deps.store.get(id))!.state).toBe("PENDING");
+    expect((await deps.store.get({ namespace: ns.name, id }))!.state).toBe("PENDING");
     clock.advance(2_000);
     await syncJobs(deps);
-    const job = (await deps.store.get(id))!;
+    const job = (await deps.store.get({ namespace: ns.name, id }))!;
     expect(job).toMatchObject({ state: "FAILED", reason: "UnschedulableTimeout" });
     expect(job.message).toMatch(/Insufficient cpu/);
     const batch = kubeConfigFromEnv().makeApiClient(BatchV1Api);
@@ -88,14 +88,14 @@ describe("syncJobs", () => {
     const id = uniqueId("flaky");
     // The transient failure then propagates, so Pub/Sub would redeliver; the record waits in QUEUED.
     await expect(submit(deps, spec(id))).rejects.toMatchObject({ code: "cluster-unavailable" });
-    expect((await deps.store.get(id))!.state).toBe("QUEUED");
+    expect((await deps.store.get({ namespace: ns.name, id }))!.state).toBe("QUEUED");
     // Too early for the sweep to take over from the transport's own retry.
     await syncJobs(deps);
-    expect((await deps.store.get(id))!.state).toBe("QUEUED");
+    expect((await deps.store.get({ namespace: ns.name, id }))!.state).toBe("QUEUED");
     clock.advance(deps.config.resubmitAfterSeconds * 1000 + 1);
     const summary = await syncJobs(deps);
     expect(summary.resubmitted).toBe(1);
-    const job = (await deps.store.get(id))!;
+    const job = (await deps.store.get({ namespace: ns.name, id }))!;
     expect(job.state).toBe("SUBMITTED");
     expect(job.workload?.name).toBe(workloadName(id));
   });
@@ -105,7 +105,7 @@ describe("syncJobs", () => {
     const id = uniqueId("blip");
     const outcome = await submit(deps, spec(id));
     expect(outcome.status).toBe("created");
-    expect((await deps.store.get(id))!.state).toBe("SUBMITTED");
+    expect((await deps.store.get({ namespace: ns.name, id }))!.state).toBe("SUBMITTED");
   });
 
   it("fails a job the cluster rejects permanently, with the API server's message", async () => {
@@ -114,7 +114,7 @@ describe("syncJobs", () => {
     // The namespace does not exist: the API server answers 404, which no retry can fix.
     const outcome = await submit(deps, spec(id, { namespace: "missing-" + id }));
     expect(outcome.status).toBe("created");
-    const job = (await deps.store.get(id))!;
+    const job = (await deps.store.get({ namespace: "missing-" + id, id }))!;
     expect(job.state).toBe("FAILED");
     expect(job.reason).toBe("ClusterRejected");
     expect(job.message).toMatch(/not found/);
@@ -138,18 +138,18 @@ describe("syncJobs", () => {
     await waitFor(
       async () => {
         const s = await syncJobs(deps);
-        return s.errors > 0 || (await deps.store.get(id))?.state === "SUCCEEDED";
+        return s.errors > 0 || (await deps.store.get({ namespace: ns.name, id }))?.state === "SUCCEEDED";
       },
       { timeoutMs: 60_000 },
     );
-    const afterCrash = (await deps.store.get(id))!;
+    const afterCrash = (await deps.store.get({ namespace: ns.name, id }))!;
     expect(afterCrash.state).toBe("SUCCEEDED");
     expect(afterCrash.active).toBe(true);
     expect(recorded.messages).toHaveLength(0);
     await syncJobs(deps);
     await syncJobs(deps);
     expect(recorded.messages.map((m) => (m.data as { jobId: string }).jobId)).toEqual([id]);
-    const done = (await deps.store.get(id))!;
+    const done = (await deps.store.get({ namespace: ns.name, id }))!;
     expect(done).toMatchObject({ active: false, finishedEventPublished: true, cleanupPending: true });
   });
 

@@ -142,11 +142,19 @@ console.log(JSON.stringify(${JSON.stringify(names)}.filter((n) => typeof getFunc
     expect(await anonymous.json()).toMatchObject({ error: { code: "unauthenticated" } });
 
     // A Pub/Sub push as Eventarc delivers it (binary CloudEvent) carrying a body that is not JSON:
-    // submitJob records the job as REJECTED in Firestore and acks.
+    // submitJob records the job as REJECTED in Firestore and acks. Pushes are authenticated like
+    // every call (CI's static token here; the push subscription's OIDC token when deployed).
     const jobId = `pkg-${randomBytes(4).toString("hex")}`;
+    const unsigned = await fetch(submit, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(unsigned.status).toBe(401);
     const pushed = await fetch(submit, {
       method: "POST",
       headers: {
+        authorization: "Bearer secret",
         "content-type": "application/json",
         "ce-specversion": "1.0",
         "ce-id": `evt-${jobId}`,

@@ -1,7 +1,8 @@
 /**
  * Tenants through the jobs API (in-memory deps): a caller allowed only in
  * team-b learns nothing about team-a's jobs, reads and cancels nothing of
- * theirs, and cannot take over their ids.
+ * theirs, and cannot take over their ids: a job is (namespace, id), so the
+ * same id in two namespaces is two jobs.
  */
 import request from "supertest";
 import { describe, expect, it } from "vitest";
@@ -26,7 +27,7 @@ function setup() {
 const SPEC = { image: "python:3.12", command: ["python", "train.py"], env: { WANDB_API_KEY: "alice-secret" } };
 
 describe("tenant isolation in the jobs API", () => {
-  it("bob reusing alice's id in his namespace gets 409 id-conflict, nothing of alice's job, and no workload", async () => {
+  it("bob may use alice's id in his namespace: two jobs, neither reveals nor touches the other", async () => {
     const { app, as, deps } = setup();
     expect(
       (
@@ -40,13 +41,20 @@ describe("tenant isolation in the jobs API", () => {
       .post("/jobs")
       .set(as("bob"))
       .send({ ...SPEC, env: {}, id: "r1", namespace: "team-b" });
-    expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: "id-conflict" });
+    // The same answer as for a fresh id: nothing says the id is in use elsewhere.
+    expect(res.status).toBe(201);
+    expect(res.body.job).toMatchObject({ id: "r1", namespace: "team-b" });
     expect(JSON.stringify(res.body)).not.toMatch(/alice-secret|team-a/);
+    expect([...deps.cluster.objects.values()].map((o) => o.namespace).sort()).toEqual(["team-a", "team-b"]);
+    // Each reads and cancels their own; bob's cancel leaves alice's job running.
+    expect((await request(app).get("/jobs/r1").set(as("bob"))).body.job.namespace).toBe("team-b");
+    expect((await request(app).get("/jobs/r1").set(as("alice"))).body.job.namespace).toBe("team-a");
+    expect((await request(app).post("/jobs/r1/cancel").set(as("bob"))).body.job.state).toBe("CANCELLED");
+    expect((await deps.store.get({ namespace: "team-a", id: "r1" }))?.state).toBe("SUBMITTED");
     expect([...deps.cluster.objects.values()].map((o) => o.namespace)).toEqual(["team-a"]);
   });
 
-  it("alice's job answers bob's read, logs and cancel exactly as an unknown job does (404)", async () => {
+  it("alice's job answers bob's read, logs and cancel exactly as an unknown job does (404), namespace named or not", async () => {
     const { app, as, deps } = setup();
     await request(app)
       .post("/jobs")
@@ -56,13 +64,42 @@ describe("tenant isolation in the jobs API", () => {
       ["get", "/jobs/r2"],
       ["get", "/jobs/r2/logs"],
       ["post", "/jobs/r2/cancel"],
+      ["get", "/jobs/r2?namespace=team-b"],
+      ["get", "/jobs/r2/logs?namespace=team-b"],
     ] as const) {
       const theirs = await request(app)[method](path).set(as("bob"));
       const unknown = await request(app)[method](path.replace("r2", "nope")).set(as("bob"));
-      expect(theirs.status).toBe(404);
-      expect(theirs.body.error.code).toBe(unknown.body.error.code);
+      expect(theirs.status, path).toBe(404);
+      // Word for word what an unknown id gets.
+      expect(JSON.stringify(theirs.body)).toBe(JSON.stringify(unknown.body).replaceAll("nope", "r2"));
     }
-    expect((await deps.store.get("r2"))?.state).toBe("SUBMITTED");
+    // Naming alice's namespace is refused for what it is (bob may not use team-a), never answered with her job.
+    const named = await request(app).get("/jobs/r2?namespace=team-a").set(as("bob"));
+    expect([403, 404]).toContain(named.status);
+    expect(JSON.stringify(named.body)).not.toMatch(/alice-secret|SUBMITTED/);
+    expect((await deps.store.get({ namespace: "team-a", id: "r2" }))?.state).toBe("SUBMITTED");
+  });
+
+  it("a namespace in the query must be one: 400 naming the field, before any lookup", async () => {
+    const { app, as } = setup();
+    const res = await request(app).post("/jobs/r6/cancel?namespace=team-a%2Fx").set(as("alice"));
+    expect(res.status).toBe(400);
+    expect(res.body.error.issues.map((i: { field: string }) => i.field)).toEqual(["namespace"]);
+  });
+
+  it("one caller with the same id in two of its namespaces is asked to name one", async () => {
+    const { app, as, deps } = setup();
+    deps.config = { ...deps.config, namespacePolicy: { alice: ["team-a", "team-c"], bob: ["team-b"] } };
+    for (const namespace of ["team-a", "team-c"])
+      await request(app)
+        .post("/jobs")
+        .set(as("alice"))
+        .send({ ...SPEC, id: "twin", namespace });
+    const ambiguous = await request(app).get("/jobs/twin").set(as("alice"));
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.error.issues).toEqual([{ field: "namespace", message: "required: one of team-a, team-c" }]);
+    const named = await request(app).get("/jobs/twin?namespace=team-c").set(as("alice"));
+    expect(named.body.job).toMatchObject({ id: "twin", namespace: "team-c" });
   });
 
   it("an invalid spec does not squat an id: the error is answered, nothing stored, the id stays free", async () => {

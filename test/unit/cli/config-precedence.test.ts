@@ -106,9 +106,16 @@ describe("config show: precedence for every setting", () => {
         KINETIC_CLUSTER: "tpu1",
       }),
     );
-    expect(s.outputDir).toMatchObject({ value: "gs://my-proj-kinetic-outputs", source: "default" });
-    expect(s.baseImageRepo).toMatchObject({ value: "europe-west4-docker.pkg.dev/my-proj/kinetic", source: "default" });
-    expect(s.apiUrl).toMatchObject({ value: "https://europe-west4-my-proj.cloudfunctions.net/api", source: "default" });
+    // Every cluster has its own deployment: kinetic-{tag}-… (the tag is the cluster name when it is short).
+    expect(s.outputDir).toMatchObject({ value: "gs://my-proj-kinetic-tpu1-outputs", source: "default" });
+    expect(s.baseImageRepo).toMatchObject({
+      value: "europe-west4-docker.pkg.dev/my-proj/kinetic-tpu1",
+      source: "default",
+    });
+    expect(s.apiUrl).toMatchObject({
+      value: "https://europe-west4-my-proj.cloudfunctions.net/kinetic-tpu1-api",
+      source: "default",
+    });
     expect(s.stateBucket!.value).toBe("gs://my-proj-kinetic-state");
     expect(s.stackName!.value).toBe("my-proj-tpu1");
   });
@@ -151,9 +158,9 @@ describe("config show: precedence for every setting", () => {
     expect(s.project).toMatchObject({ value: V.project.profile, source: "profile dev" });
     expect(s.namespace).toMatchObject({ value: V.namespace.profile, source: "profile dev" });
     expect(s.reservation!.sourceKind).toBe("unset");
-    // Derived defaults use the winning project and zone.
+    // Derived defaults use the winning project, zone and cluster.
     expect(s.baseImageRepo).toMatchObject({
-      value: "europe-west4-docker.pkg.dev/proj-profile/kinetic",
+      value: `europe-west4-docker.pkg.dev/proj-profile/kinetic-${V.cluster.env}`,
       source: "default",
     });
   });

@@ -213,8 +213,19 @@ describe("jobs list / status / logs / cancel", () => {
   it("cancel reports the new state", async () => {
     const r = await sb.run(["jobs", "cancel", "a2"], env);
     expect(r.stdout).toBe("Job a2: CANCELLED\n");
-    expect(api.requests[0]).toMatchObject({ method: "POST", path: "/jobs/a2/cancel" });
+    expect(api.requests[0]).toMatchObject({ method: "POST", path: "/jobs/a2/cancel", query: {} });
     expect((await sb.run(["jobs", "cancel", "nope"], env)).code).toBe(3);
+  });
+
+  it("status, logs and cancel pass --namespace: a job is (namespace, id); without it the server finds the id", async () => {
+    await sb.run(["jobs", "status", "b1", "--namespace", "research"], env);
+    await sb.run(["jobs", "logs", "b1", "--namespace", "research", "--tail", "1"], env);
+    await sb.run(["jobs", "cancel", "b1", "--namespace", "research"], env);
+    expect(api.requests.map((r) => [r.method, r.path, r.query])).toEqual([
+      ["GET", "/jobs/b1", { namespace: "research" }],
+      ["GET", "/jobs/b1/logs", { namespace: "research", tail: "1" }],
+      ["POST", "/jobs/b1/cancel", { namespace: "research" }],
+    ]);
   });
 
   it("a response that breaks the schema is an error naming the field", async () => {
@@ -255,8 +266,8 @@ describe("reaching the API", () => {
     expect(quiet.stderr).toBe("");
   });
 
-  it("the API URL defaults to the region's Cloud Functions URL (checked via config show, not called)", async () => {
+  it("the API URL defaults to the cluster's api function (checked via config show, not called)", async () => {
     const r = await sb.run(["config", "show", "--json"], { KINETIC_PROJECT: "my-proj", KINETIC_ZONE: "us-east5-b" });
-    expect(JSON.parse(r.stdout).apiUrl.value).toBe("https://us-east5-my-proj.cloudfunctions.net/api");
+    expect(JSON.parse(r.stdout).apiUrl.value).toBe("https://us-east5-my-proj.cloudfunctions.net/kinetic-kinetic-api");
   });
 });

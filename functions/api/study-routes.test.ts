@@ -1,0 +1,66 @@
+// The study routes mounted on the API app over memory deps: create, status, trials, best, push metrics, cancel,
+// and tenants (another namespace's study is a 404).
+import request from "supertest";
+import { describe, expect, it } from "vitest";
+import { createApiApp } from "./app.ts";
+import { studyRoutes } from "./study-routes.ts";
+import { createAuthenticator } from "../../shared/security/auth.ts";
+import { studyTestDeps, testStudySpec } from "../../shared/studies/study-test-kit.ts";
+
+/** Memory deps with two tenants (alice: team-a, bob: team-b) and the API app with the study routes mounted. */
+export function createSecurity() {
+  const base = studyTestDeps();
+  const deps = { ...base, config: { ...base.config, namespacePolicy: { alice: ["team-a"], bob: ["team-b"] } } };
+  deps.auth = createAuthenticator({
+    staticTokens: [
+      { name: "alice", token: "alice-token" },
+      { name: "bob", token: "bob-token" },
+    ],
+    allowedEmails: [],
+  });
+  const app = createApiApp(async () => deps, [studyRoutes]);
+  const as = (who: "alice" | "bob") => ({ authorization: `Bearer ${who}-token` });
+  const spec = testStudySpec({
+    trialTemplate: { namespace: "team-a", image: "python:3.12-slim", command: ["python", "train.py"] },
+  });
+  return { deps, app, as, spec };
+}
+describe("study routes", () => {
+  it("creates a study (201, then 200), shows its status, trials and best, takes pushed metrics and cancels it", async () => {
+    const { app, as, deps, spec } = createSecurity();
+    expect((await request(app).post("/studies").set(as("alice")).send(spec)).status).toBe(201);
+    const again = await request(app).post("/studies").set(as("alice")).send(spec);
+    expect(again.status).toBe(200);
+    expect(again.body.study).toMatchObject({ id: "st", state: "RUNNING", issued: 2 });
+    const status = await request(app).get("/studies/st?namespace=team-a").set(as("alice"));
+    expect(status.body.status).toMatchObject({ state: "RUNNING", counts: { pending: 2, running: 0 }, planned: 6 });
+    const trials = await request(app).get("/studies/st/trials?namespace=team-a").set(as("alice"));
+    expect(trials.body.trials.map((t: { id: string }) => t.id)).toEqual(["st-0", "st-1"]);
+    expect((await request(app).get("/studies/st/best?namespace=team-a").set(as("alice"))).status).toBe(404);
+    const push = () =>
+      request(app)
+        .post("/studies/st/trials/st-0/metrics?namespace=team-a")
+        .set(as("alice"))
+        .send({ step: 1, metrics: { accuracy: 0.5 } });
+    expect((await push()).body).toEqual({ recorded: true });
+    expect((await push()).body).toEqual({ recorded: false });
+    const cancel = await request(app).post("/studies/st/cancel?namespace=team-a").set(as("alice"));
+    expect(cancel.body.study).toMatchObject({ state: "CANCELLED", counts: { cancelled: 2 } });
+    expect((await request(app).get("/studies?namespace=team-a").set(as("alice"))).body.studies).toHaveLength(1);
+    expect(deps.cluster.objects.size).toBe(0);
+  });
+
+  it("answers 400 with per-field issues for a bad spec, and 404 for another tenant's study", async () => {
+    const { app, as, spec } = createSecurity();
+    const bad = await request(app)
+      .post("/studies")
+      .set(as("alice"))
+      .send({ ...spec, parallelTrials: 60 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues).toEqual([expect.objectContaining({ field: "parallelTrials" })]);
+    await request(app).post("/studies").set(as("alice")).send(spec);
+    expect((await request(app).get("/studies/st?namespace=team-a").set(as("bob"))).status).toBe(404);
+    expect((await request(app).post("/studies/st/cancel?namespace=team-a").set(as("bob"))).status).toBe(404);
+    expect((await request(app).get("/studies").set(as("bob"))).status).toBe(400);
+  });
+});

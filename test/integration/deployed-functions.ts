@@ -1,0 +1,162 @@
+/**
+ * The deployment as Google Cloud would run it, on this machine: the Pulumi
+ * program rendered under mocks gives each function's name, entry point,
+ * environment and trigger (Scheduler job or push subscription, with the OIDC
+ * identity and audience Google would put in the token); each function then
+ * runs as its own functions-framework process (its real CLI, loading every
+ * function module as the deployed bundle does) with exactly that environment
+ * plus what stands in for Google Cloud here: the emulator hosts, the
+ * testbed's kubeconfig in place of GKE, and the fake certificate endpoint.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { FUNCTIONS } from "../../functions/deploy.ts";
+import type { InfraConfig } from "../../infra/config.ts";
+import { byType, runDeploy, type Recorded } from "../../infra/test-support.ts";
+import { TEST_CERTS_ENV } from "../../shared/security/test-certs.ts";
+import { freePort, startProcess, type ManagedProcess } from "../../scripts/lib/processes.ts";
+import { writeLoopbackPreload } from "../packaging/support.ts";
+
+const REPO = resolve(import.meta.dirname, "../..");
+
+export interface DeployedFunction {
+  /** The deployed (Cloud Run) name, e.g. kinetic-parity-api. */
+  name: string;
+  entryPoint: string;
+  env: Record<string, string>;
+  /** The URL Google would call; the audience callers' tokens carry. */
+  deployedUrl: string;
+}
+
+export interface Trigger {
+  kind: "schedule" | "push";
+  /** The function it calls (deployed URL). */
+  target: string;
+  /** What Google puts in the OIDC token. */
+  audience: string;
+  serviceAccountEmail: string;
+  /** Scheduler job name or push subscription name. */
+  name: string;
+}
+
+export interface Rendered {
+  resources: Recorded[];
+  outputs: Record<string, unknown>;
+  functions: DeployedFunction[];
+  triggers: Trigger[];
+}
+
+export async function renderDeployment(cfg: InfraConfig): Promise<Rendered> {
+  const { resources, outputs } = await runDeploy(cfg);
+  const functions = byType(resources, "gcp:cloudfunctionsv2/function:Function").map((f) => ({
+    name: f.inputs.name as string,
+    entryPoint: f.inputs.buildConfig.entryPoint as string,
+    env: f.inputs.serviceConfig.environmentVariables as Record<string, string>,
+    deployedUrl: `https://${f.inputs.location}-${f.inputs.project}.cloudfunctions.net/${f.inputs.name}`,
+  }));
+  const triggers: Trigger[] = [
+    ...byType(resources, "gcp:cloudscheduler/job:Job").map((j) => ({
+      kind: "schedule" as const,
+      target: j.inputs.httpTarget.uri,
+      audience: j.inputs.httpTarget.oidcToken.audience,
+      serviceAccountEmail: j.inputs.httpTarget.oidcToken.serviceAccountEmail,
+      name: j.inputs.name,
+    })),
+    ...byType(resources, "gcp:pubsub/subscription:Subscription")
+      .filter((s) => s.inputs.pushConfig)
+      .map((s) => ({
+        kind: "push" as const,
+        target: s.inputs.pushConfig.pushEndpoint,
+        audience: s.inputs.pushConfig.oidcToken.audience,
+        serviceAccountEmail: s.inputs.pushConfig.oidcToken.serviceAccountEmail,
+        name: s.inputs.name,
+      })),
+  ];
+  return { resources, outputs, functions, triggers };
+}
+
+export interface Served {
+  fn: DeployedFunction;
+  /** Where it listens here (stands in for deployedUrl). */
+  url: string;
+  log: string;
+}
+
+export class FunctionHost {
+  private readonly work = mkdtempSync(join(tmpdir(), "kinetic-parity-"));
+  private readonly started: ManagedProcess[] = [];
+  private readonly entry: string;
+  private readonly loopback: string;
+
+  constructor() {
+    // The deployed bundle registers every function; so does this entry.
+    this.entry = join(this.work, "all-functions.mjs");
+    writeFileSync(
+      this.entry,
+      FUNCTIONS.map((f) => `import ${JSON.stringify(pathToFileURL(join(REPO, f.source)).href)};`).join("\n") + "\n",
+    );
+    this.loopback = writeLoopbackPreload(this.work);
+  }
+
+  /** Starts `fn` with exactly its deployed environment plus `stand-ins`, and waits until it answers. */
+  async serve(fn: DeployedFunction, standIns: Record<string, string>): Promise<Served> {
+    const port = await freePort();
+    const log = join(this.work, `${fn.name}.log`);
+    const main = join(dirname(createRequire(import.meta.url).resolve("@google-cloud/functions-framework")), "main.js");
+    const proc = startProcess(
+      fn.name,
+      process.execPath,
+      [
+        `--import=${pathToFileURL(this.loopback).href}`,
+        main,
+        `--target=${fn.entryPoint}`,
+        `--source=${this.entry}`,
+        `--port=${port}`,
+      ],
+      {
+        cwd: REPO,
+        logFile: log,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: this.work, ...fn.env, ...standIns },
+      },
+    );
+    this.started.push(proc);
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null)
+        throw new Error(`${fn.name} exited while starting:\n${readFileSync(log, "utf8").slice(-4000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`${fn.name} did not answer:\n${readFileSync(log, "utf8").slice(-4000)}`);
+      const up = await fetch(url, { method: "OPTIONS", signal: AbortSignal.timeout(2_000) }).then(
+        async (r) => (await r.arrayBuffer(), true),
+        () => false,
+      );
+      if (up) return { fn, url, log };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.started.map((p) => p.stop()));
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+/** What replaces Google Cloud here: emulators, the testbed cluster, and the fake certificate endpoint. */
+export function standIns(certsUrl: string): Record<string, string> {
+  const need = (name: string) => {
+    const v = process.env[name];
+    if (!v) throw new Error(`${name} is not set: run through the integration project`);
+    return v;
+  };
+  return {
+    FIRESTORE_EMULATOR_HOST: need("FIRESTORE_EMULATOR_HOST"),
+    PUBSUB_EMULATOR_HOST: need("PUBSUB_EMULATOR_HOST"),
+    METADATA_SERVER_DETECTION: "none",
+    KINETIC_KUBECONFIG: need("KINETIC_TEST_KUBECONFIG"),
+    [TEST_CERTS_ENV]: certsUrl,
+  };
+}
