@@ -17,6 +17,8 @@ import { RecordingBus } from "../../shared/bus/event-bus.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { KubeCluster } from "../../shared/cluster/kube.ts";
 import { syncJobs, type SyncDeps } from "../../shared/jobs/sync.ts";
+import { runCleanup } from "../../shared/cleanup/run.ts";
+import { cleanupDeps } from "../../shared/cleanup/cleanup-deps.ts";
 import { createLogger } from "../../shared/log.ts";
 import { loadRuntimeConfig } from "../../shared/runtime-config.ts";
 import { FirestoreDocs } from "../../shared/store/firestore-docs.ts";
@@ -62,6 +64,8 @@ export interface ChaosResult {
   /** What the function logged: recovery paths taken. */
   handler: HandlerCounts;
   syncRuns: number;
+  /** Workloads the closing cleanupTtl pass deleted (a create that landed behind a cancel after sync let go). */
+  cleanupDeleted: number;
   quiet: boolean;
   stormMs: number;
   settleMs: number;
@@ -103,8 +107,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     const db = new Firestore({ projectId: o.project });
     stops.push(() => db.terminate());
+    const stores = createStores(new FirestoreDocs(db), { clock: systemClock });
     const deps: SyncDeps = {
-      store: createStores(new FirestoreDocs(db), { clock: systemClock }).store,
+      store: stores.store,
       cluster: KubeCluster.fromFile(o.kubeconfigPath),
       bus: new RecordingBus(),
       // Stalled QUEUED jobs are retried sooner than the cron's 60 s, so they race the redeliveries.
@@ -207,6 +212,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const tSettle = performance.now();
     const settleDeadline = Date.now() + (o.settleTimeoutMs ?? 5 * 60_000);
     let isQuiet = false;
+    let cleanupDeleted = 0;
     while (Date.now() < settleDeadline) {
       await syncJobs(deps).catch(() => undefined);
       syncRuns++;
@@ -216,6 +222,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
       await sleep(1_000);
     }
+    // cleanupTtl's cron, once, as production runs it every 15 minutes: a delivery killed right after a create that
+    // landed behind a cancel, once syncJobs has let the cancelled job go, leaves a workload only this sweep deletes.
+    const swept = await runCleanup(cleanupDeps({ ...deps, leases: stores.leases, cleanupRuns: stores.cleanupRuns }), {
+      namespace: o.namespace,
+    });
+    cleanupDeleted = swept.counts.deleted;
     const settleMs = performance.now() - tSettle;
     const verdict = await verify(deps.store, (deps.cluster as KubeCluster).kubeConfig, o.namespace, published);
     return {
@@ -230,6 +242,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       faults: { before: before.hits, after: after.hits, createRequests: before.matches },
       handler: countHandlerEvents(functionLog),
       syncRuns,
+      cleanupDeleted,
       quiet: isQuiet,
       stormMs,
       settleMs,
