@@ -33,12 +33,15 @@ export function addonUnavailable(name: AddonName): string | undefined {
 }
 
 /**
- * Skip reason for tests that need an add-on; prints it, so a skipped suite is never silent.
+ * Skip reason for tests that need an add-on; prints it, so a skipped suite is never silent. With CI set
+ * (as `.ci/run` runs), a missing add-on throws instead, failing the run.
  * `describe.skipIf(skipUnless("kueue"))("…", () => …)`.
  */
 export function skipUnless(name: AddonName): string | false {
   const reason = addonUnavailable(name);
   if (reason === undefined) return false;
+  // In CI every add-on must run: a missing one fails the run loudly instead of skipping tests.
+  if (process.env.CI) throw new Error(`${name} is required in CI but unavailable: ${reason}`);
   console.warn(`SKIPPED (${name} unavailable): ${reason}`);
   return reason;
 }
