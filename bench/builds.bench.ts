@@ -9,6 +9,12 @@
  *    context plus the registry request(s) — with the base named by digest (one
  *    request) and by tag (two: the tag is resolved first), against a bare
  *    registry HEAD measured in the same run as the floor.
+ * 3. 1,000 concurrent job submissions naming identical, never-built inputs
+ *    (jobs-with-builds.ts): how many builds start (must be 1) and how many
+ *    jobs go on with its digest once it ends (must be 1,000), on in-memory
+ *    stores and cluster (the emulator would measure itself), the real
+ *    registry and crane. Floor: 1,000 submissions of plain-image jobs in the
+ *    same run.
  *
  * Run: npm run bench -- builds
  */
@@ -29,6 +35,7 @@ import { waitForBuild } from "../shared/builds/wait.ts";
 import { requireBinary, startRegistry } from "../testbed/registry/registry.ts";
 import { makeWheels, pushImageFromFiles, writeTree } from "../testbed/registry/fixtures.ts";
 import { startBenchEnv, summarize } from "./lib.ts";
+import { benchJobsWithBuilds } from "./jobs-with-builds.ts";
 
 const CONCURRENT = 1000;
 const CHECKS = 300;
@@ -117,6 +124,9 @@ try {
   console.log(summarize("up-to-date check, base by digest (1 request)", pinned));
   console.log(summarize("up-to-date check, base by tag (2 requests)", tagged));
   console.log(`  context: 51 files; builds started during the checks: ${starts - 1}`);
+
+  // 3. Jobs that name a build.
+  await benchJobsWithBuilds({ registryHost: reg.host, baseImage: baseTag, wheels, work });
 } finally {
   await reg.stop();
   await env.stop();

@@ -10,10 +10,15 @@
  * and the median best-after-16/50, side by side, then the goals, then random
  * search against the reference's tables (the harness check).
  *
+ * Then the fan-out (bench/tuning/fanout.ts): a 1,000-trial study with
+ * parallelTrials 1,000 on the emulator and the testbed, beside its floor.
+ *
  * Run: npm run bench -- tuning   (exit 1 when a goal or a harness row fails)
+ * KINETIC_BENCH_TUNING=search or =fanout runs one part.
  */
 import { performance } from "node:perf_hooks";
 import type { Algorithm } from "../shared/tuning/algorithms.ts";
+import { fanoutBench, printFanout } from "./tuning/fanout.ts";
 import { BRANIN_BAND, OBJECTIVES } from "./tuning/functions.ts";
 import { ensureOptuna, OPTUNA_VERSION, runOptuna, type OptunaRun, type OptunaSampler } from "./tuning/optuna.ts";
 import { checkRandomHarness } from "./tuning/reference.ts";
@@ -31,6 +36,12 @@ const HARNESS_REPS = Number(process.env.KINETIC_BENCH_HARNESS_REPS ?? 1000);
 type Figures = { b16: number; b50: number; band: number };
 const started = performance.now();
 const log = (line: string) => console.log(line);
+const PARTS = (process.env.KINETIC_BENCH_TUNING ?? "search,fanout").split(",");
+if (!PARTS.includes("search")) {
+  const f = await fanoutBench(log);
+  printFanout(f, log);
+  process.exit(f.passed ? 0 : 1);
+}
 
 function figures(runs: number[][], isBranin: boolean): Figures {
   return {
@@ -136,6 +147,11 @@ for (const o of OBJECTIVES)
   }
 log("");
 failed += checkRandomHarness(HARNESS_REPS, log);
+if (PARTS.includes("fanout")) {
+  const f = await fanoutBench(log);
+  printFanout(f, log);
+  if (!f.passed) failed++;
+}
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 log(
   `\nrun time ${secs(performance.now() - started)} (Kinetic BO ${secs(timing.bo!)}, random ${secs(timing.random!)}, waited for Optuna ${secs(timing.optunaWait!)})`,

@@ -6,12 +6,16 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { SETTING_KEYS, SETTINGS } from "../shared/config/settings.ts";
+import { registerAdminCommands } from "./commands/admin.ts";
+import { registerBuildCommands } from "./commands/build.ts";
 import { registerCleanupCommands } from "./commands/cleanup.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerInfraCommands } from "./commands/infra.ts";
 import { registerInitCommands } from "./commands/init.ts";
 import { registerJobsCommands } from "./commands/jobs.ts";
+import { registerOutputsCommand, registerPreemptCommand } from "./commands/outputs.ts";
 import { registerProfileCommands } from "./commands/profile.ts";
+import { registerReposCommands } from "./commands/repos.ts";
 import { registerStudiesCommands } from "./commands/studies.ts";
 import { createContext } from "./context.ts";
 import { EXIT, ExitRequest, exitCodeFor } from "./exit-codes.ts";
@@ -75,10 +79,15 @@ export function buildProgram(io: Io = processIo, env = process.env): Command {
   registerConfigCommands(program, ctx);
   registerProfileCommands(program, ctx);
   registerJobsCommands(program, ctx);
+  registerOutputsCommand(program, ctx);
+  registerPreemptCommand(program, ctx);
   registerStudiesCommands(program, ctx);
+  registerBuildCommands(program, ctx);
+  registerReposCommands(program, ctx);
   registerCleanupCommands(program, ctx);
   registerInfraCommands(program, ctx);
   registerInitCommands(program, ctx);
+  registerAdminCommands(program, ctx);
   return program;
 }
 

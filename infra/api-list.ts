@@ -13,5 +13,6 @@ export const REQUIRED_APIS = [
   "monitoring.googleapis.com",
   "pubsub.googleapis.com",
   "run.googleapis.com",
+  "secretmanager.googleapis.com",
   "storage.googleapis.com",
 ] as const;

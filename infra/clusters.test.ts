@@ -15,7 +15,17 @@ import { byType, runDeploy, type Recorded } from "./test-support.ts";
 const PROJECT = "acme-ml-research-platform-01"; // 28 of the 30 characters a project id may have
 const CLUSTERS = ["train", "research-tpu-v5e-multislice-europe"] as const;
 const SHARED_TYPES = new Set(["gcp:projects/service:Service"]);
-const IDENTIFYING = ["project", "location", "region", "name", "accountId", "repositoryId", "cluster", "database"];
+const IDENTIFYING = [
+  "project",
+  "location",
+  "region",
+  "name",
+  "accountId",
+  "repositoryId",
+  "cluster",
+  "database",
+  "roleId",
+];
 const IDENTIFYING_SCOPE = ["bucket", "topic", "subscription", "serviceAccountId", "repository", "member", "role"];
 
 /** A GCP resource's identity: what two stacks would fight over if it were equal. */

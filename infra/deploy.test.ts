@@ -3,10 +3,11 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FUNCTIONS, TTL_POLICIES } from "../functions/deploy.ts";
+import { FUNCTIONS, TTL_POLICIES, triggerTopics } from "../functions/deploy.ts";
 import { TOPICS } from "../shared/bus/topics.ts";
 import { QUERIES } from "../shared/store/queries.ts";
 import { REQUIRED_APIS } from "./apis.ts";
+import { HOOK_SECRET_WRITER_PERMISSIONS } from "./hook-secrets.ts";
 import { parseInfraConfig, type InfraConfigInput } from "./config.ts";
 import { compositeIndexes } from "./firestore.ts";
 import { CLUSTER_LOOKUP_ROLE, NODE_ROLE } from "./iam.ts";
@@ -166,7 +167,8 @@ describe("Pub/Sub", () => {
     const deadLetterTopicIds = new Set(Object.keys(TOPICS).map((k) => `topic-${k}-dlq-id`));
     const delivery = of(T.subscription).filter((s) => !deadLetterTopicIds.has(s.inputs.topic));
     const pubsubFns = FUNCTIONS.filter((f) => f.trigger.kind === "pubsub");
-    expect(delivery).toHaveLength(pubsubFns.length);
+    const pushes = pubsubFns.flatMap((f) => (f.trigger.kind === "pubsub" ? triggerTopics(f.trigger) : []));
+    expect(delivery).toHaveLength(pushes.length);
     for (const sub of delivery) {
       expect(sub.inputs.deadLetterPolicy?.deadLetterTopic, sub.name).toMatch(/^topic-.+-dlq-id$/);
       expect(sub.inputs.retryPolicy?.minimumBackoff, sub.name).toMatch(/^\d+s$/);
@@ -174,25 +176,29 @@ describe("Pub/Sub", () => {
     }
     for (const f of pubsubFns) {
       if (f.trigger.kind !== "pubsub") continue;
-      const sub = one(T.subscription, `sub-${functionSlug(f)}`);
-      expect(sub.inputs).toMatchObject({
-        topic: `topic-${f.trigger.topic}-id`,
-        retryPolicy: {
-          minimumBackoff: `${f.trigger.minBackoffSeconds}s`,
-          maximumBackoff: `${f.trigger.maxBackoffSeconds}s`,
-        },
-        deadLetterPolicy: {
-          deadLetterTopic: `topic-${f.trigger.topic}-dlq-id`,
-          maxDeliveryAttempts: f.trigger.maxDeliveryAttempts,
-        },
-        pushConfig: {
-          pushEndpoint: fnUrl(functionSlug(f)),
-          oidcToken: { serviceAccountEmail: email("kinetic-push"), audience: fnUrl(functionSlug(f)) },
-        },
-      });
-      // Dead-lettering needs the agent to ack on the source subscription.
-      const grant = of(T.subscriptionIam).find((g) => g.inputs.subscription === sub.inputs.name);
-      expect(grant?.inputs).toMatchObject({ role: "roles/pubsub.subscriber", member: PUBSUB_AGENT });
+      // One subscription per topic (tuneStudy: tuning and job events), the trigger's own first.
+      for (const [i, key] of triggerTopics(f.trigger).entries()) {
+        const sub = one(T.subscription, `sub-${functionSlug(f)}${i === 0 ? "" : `-${key}`}`);
+        expect(sub.inputs).toMatchObject({
+          name: `${TOPICS[key].replace(/^kinetic-/, "kinetic-train-")}-${functionSlug(f)}`,
+          topic: `topic-${key}-id`,
+          retryPolicy: {
+            minimumBackoff: `${f.trigger.minBackoffSeconds}s`,
+            maximumBackoff: `${f.trigger.maxBackoffSeconds}s`,
+          },
+          deadLetterPolicy: {
+            deadLetterTopic: `topic-${key}-dlq-id`,
+            maxDeliveryAttempts: f.trigger.maxDeliveryAttempts,
+          },
+          pushConfig: {
+            pushEndpoint: fnUrl(functionSlug(f)),
+            oidcToken: { serviceAccountEmail: email("kinetic-push"), audience: fnUrl(functionSlug(f)) },
+          },
+        });
+        // Dead-lettering needs the agent to ack on the source subscription.
+        const grant = of(T.subscriptionIam).find((g) => g.inputs.subscription === sub.inputs.name);
+        expect(grant?.inputs).toMatchObject({ role: "roles/pubsub.subscriber", member: PUBSUB_AGENT });
+      }
     }
   });
 });
@@ -328,7 +334,8 @@ describe("IAM", () => {
   });
 
   it("grants each runtime account exactly its declared roles at project level", () => {
-    const projectGrants = of(T.projectIam);
+    // The push-hook secret grants are scoped by their own names and checked below (hook-secrets.ts).
+    const projectGrants = of(T.projectIam).filter((g) => !g.name.startsWith("hook-secrets-"));
     for (const spec of FUNCTIONS) {
       const roles = projectGrants
         .filter((g) => g.inputs.member === `serviceAccount:${runtimeEmail(spec)}`)
@@ -346,6 +353,22 @@ describe("IAM", () => {
       expect(projectGrants.filter((g) => g.inputs.member === sa(id))).toEqual([]);
   });
 
+  it("lets only pushHook read push-hook secrets (this cluster's, by name), and the API write them without reading", () => {
+    const accessor = one(T.projectIam, "hook-secrets-accessor");
+    expect(accessor.inputs).toMatchObject({
+      role: "roles/secretmanager.secretAccessor",
+      member: `serviceAccount:${runtimeEmail(FUNCTIONS.find((f) => f.name === "pushHook")!)}`,
+    });
+    expect((accessor.inputs.condition as { expression: string }).expression).toMatch(
+      /^resource\.name\.startsWith\("projects\/[^/]+\/secrets\/kinetic-hook-train-"\)$/,
+    );
+    const readers = of(T.projectIam).filter((g) => String(g.inputs.role).startsWith("roles/secretmanager."));
+    expect(readers.map((g) => g.name)).toEqual(["hook-secrets-accessor"]);
+    const writer = one(T.projectIam, "hook-secrets-writer-api");
+    expect(writer.inputs.member).toBe(`serviceAccount:${runtimeEmail(FUNCTIONS.find((f) => f.name === "api")!)}`);
+    expect(HOOK_SECRET_WRITER_PERMISSIONS).not.toContain("secretmanager.versions.access");
+  });
+
   it("lets a function publish only to the topics it declares", () => {
     const publishers = of(T.topicIam).filter((g) => g.inputs.member !== PUBSUB_AGENT);
     for (const spec of FUNCTIONS) {
@@ -361,7 +384,7 @@ describe("IAM", () => {
   });
 
   it("scopes the agent's token minting to the push invoker account", () => {
-    const g = of(T.saIam);
+    const g = of(T.saIam).filter((x) => x.inputs.role === "roles/iam.serviceAccountTokenCreator");
     expect(g).toHaveLength(1);
     expect(g[0]!.inputs).toMatchObject({
       role: "roles/iam.serviceAccountTokenCreator",

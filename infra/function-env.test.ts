@@ -2,7 +2,7 @@
 // what the runtime needs is set by infra or deliberately defaulted, nothing else is set,
 // and each function is told its own audience and the identities its trigger sends.
 import { beforeAll, describe, expect, it } from "vitest";
-import { FUNCTIONS } from "../functions/deploy.ts";
+import { FUNCTIONS, triggerTopics } from "../functions/deploy.ts";
 import { loadRuntimeConfig, loadWiring } from "../shared/runtime-config.ts";
 import { RUNTIME_SETTINGS, isRequired, type RuntimeSettingName } from "../shared/runtime-settings.ts";
 import { authConfigFromEnv } from "../shared/security/auth.ts";
@@ -74,7 +74,13 @@ describe("each function's environment as deployed", () => {
       expect(loadWiring(env)).toEqual({
         projectId: "acme-ml",
         databaseId: "kinetic-train",
-        topics: { jobs: "kinetic-train-jobs", jobEvents: "kinetic-train-job-events" },
+        topics: {
+          jobs: "kinetic-train-jobs",
+          jobEvents: "kinetic-train-job-events",
+          tuning: "kinetic-train-tuning",
+          builds: "kinetic-train-builds",
+          cloudBuilds: "kinetic-train-cloud-builds",
+        },
       });
       expect(env.KINETIC_IMAGE_REPOSITORY).toBeUndefined();
     }
@@ -119,7 +125,10 @@ describe("each function's environment as deployed", () => {
       expect(job.inputs.httpTarget.uri).toBe(aud);
     }
     const push = byType(resources, "gcp:pubsub/subscription:Subscription").filter((s) => s.inputs.pushConfig);
-    expect(push).toHaveLength(FUNCTIONS.filter((f) => f.trigger.kind === "pubsub").length);
+    // One push subscription per topic a Pub/Sub-triggered function takes.
+    expect(push).toHaveLength(
+      FUNCTIONS.flatMap((f) => (f.trigger.kind === "pubsub" ? triggerTopics(f.trigger) : [])).length,
+    );
     for (const sub of push) {
       const aud = sub.inputs.pushConfig.oidcToken.audience;
       expect(sub.inputs.pushConfig.pushEndpoint).toBe(aud);

@@ -19,6 +19,8 @@ import {
 } from "../shared/runtime-settings.ts";
 import type { InfraConfig } from "./config.ts";
 import { LOCAL_QUEUE } from "./queue-names.ts";
+import { buildRepository, buildServiceAccount, buildSourceBucket } from "./builds.ts";
+import { functionName, functionUrl } from "../shared/config/deployment-names.ts";
 
 /**
  * The audience of `gcloud auth print-identity-token` for a user account (gcloud's
@@ -89,10 +91,21 @@ const PROVIDERS: Record<InfraSet, (c: EnvContext) => pulumi.Input<string>> = {
   KINETIC_FIRESTORE_DATABASE: (c) => c.database,
   KINETIC_TOPIC_JOBS: (c) => c.topics.jobs,
   KINETIC_TOPIC_JOB_EVENTS: (c) => c.topics.jobEvents,
+  KINETIC_TOPIC_TUNING: (c) => c.topics.tuning,
+  KINETIC_TOPIC_BUILDS: (c) => c.topics.builds,
+  KINETIC_TOPIC_CLOUD_BUILDS: (c) => c.topics.cloudBuilds,
+  // Deployed, jobs' images are built by Cloud Build as the cluster's build account (builds.ts).
+  KINETIC_BUILDER: () => "cloud-build",
+  KINETIC_BUILD_REPOSITORY: (c) => buildRepository(c.cfg),
+  KINETIC_BUILD_SOURCE_BUCKET: (c) => buildSourceBucket(c.cfg),
+  KINETIC_BUILD_SERVICE_ACCOUNT: (c) => buildServiceAccount(c.cfg),
   KINETIC_OUTPUT_DIR_BASE: (c) => c.outputDirBase,
   // infra puts this LocalQueue in every configured namespace (kueue.ts).
   KINETIC_DEFAULT_QUEUE: () => LOCAL_QUEUE,
   KINETIC_NAMESPACE_POLICY: (c) => namespacePolicy(c.cfg),
+  // Deployed, push-hook secrets are in Secret Manager; only pushHook may read them (iam.ts).
+  KINETIC_HOOK_SECRETS: () => "secret-manager",
+  KINETIC_HOOK_URL: (c) => functionUrl(c.cfg.project, c.cfg.region, functionName(c.cfg.cluster, "push-hook")),
   KINETIC_SCHEDULER_PRINCIPALS: (c) => c.scheduler,
   KINETIC_AUTH_AUDIENCES: (c) => (roleOf(c.spec) === "api" ? `${c.audience},${GCLOUD_AUDIENCE}` : c.audience),
   KINETIC_AUTH_ALLOWED: (c) => {

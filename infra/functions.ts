@@ -22,7 +22,7 @@ import { databaseOf } from "./firestore.ts";
 import { functionEnvironment, operatorMember } from "./function-env.ts";
 import { member, type Identities } from "./iam.ts";
 import { deployedName, functionSlug } from "./naming.ts";
-import { clusterTopics, createPushSubscription, type TopicSet } from "./pubsub.ts";
+import { clusterTopics, createPushSubscriptions, type TopicSet } from "./pubsub.ts";
 import type { Registry } from "./registry.ts";
 
 /** A Cloud Scheduler job may run at most 30 minutes; the function's own timeout is the real bound. */
@@ -122,7 +122,7 @@ export function createFunctions(
     switch (spec.trigger.kind) {
       case "pubsub":
         invoker("push", member(ids.pushInvoker));
-        createPushSubscription(cfg, spec, topics, ids, url, audience);
+        createPushSubscriptions(cfg, spec, topics, ids, url, audience);
         break;
       case "http":
         if (spec.trigger.public) invoker("public", "allUsers");

@@ -16,6 +16,8 @@ import { createIdentities, member } from "./iam.ts";
 import { CLUSTER_QUEUE, LOCAL_QUEUE, installQueues } from "./kueue.ts";
 import { clusterTopics, createTopics } from "./pubsub.ts";
 import { createRegistry } from "./registry.ts";
+import { createBuildAccess } from "./builds.ts";
+import { createHookSecretAccess } from "./hook-secrets.ts";
 
 export interface DeployOutputs {
   project: string;
@@ -54,10 +56,20 @@ export function deploy(cfg: InfraConfig, opts: FunctionOptions): DeployOutputs {
       member: pulumi.interpolate`principalSet://iam.googleapis.com/projects/${ids.projectNumber}/locations/global/workloadIdentityPools/${cfg.project}.svc.id.goog/namespace/${ns}`,
     });
   });
+  // The API reads jobs' outputs (GET /jobs/{id}/outputs) for callers it has authorised per namespace.
+  const apiSa = ids.runtime.get("api");
+  if (apiSa)
+    new gcp.storage.BucketIAMMember("outputs-api-reader", {
+      bucket: registry.outputsBucket.name,
+      role: "roles/storage.objectViewer",
+      member: member(apiSa),
+    });
   const gke = createCluster(cfg, ids.nodes.email, apis);
   const topics = createTopics(cfg, ids, apis);
   createFirestore(cfg, apis);
   const functions = createFunctions(cfg, ids, topics, registry, opts, apis);
+  createBuildAccess(cfg, ids, registry, topics, apis);
+  createHookSecretAccess(cfg, ids);
   installQueues(cfg, gke.cluster, ids, [gke.cpuPool]);
   return {
     project: cfg.project,

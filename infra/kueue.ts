@@ -65,8 +65,15 @@ export const CONTROL_PLANE_RULES = [
   { apiGroups: [""], resources: ["pods"], verbs: ["delete"] },
   {
     apiGroups: ["kueue.x-k8s.io"],
-    resources: ["workloads", "localqueues", "clusterqueues"],
+    resources: ["workloads"],
     verbs: ["get", "list", "watch"],
+  },
+  // syncJobs keeps the default ClusterQueue, its flavors, priority classes and LocalQueues in line with the operator
+  // config (shared/kueue/ensure.ts), by server-side apply.
+  {
+    apiGroups: ["kueue.x-k8s.io"],
+    resources: ["localqueues", "clusterqueues", "resourceflavors", "workloadpriorityclasses"],
+    verbs: ["get", "list", "watch", "create", "patch"],
   },
 ];
 

@@ -6,7 +6,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { FUNCTIONS, type FunctionSpec } from "../functions/deploy.ts";
+import { FUNCTIONS, triggerTopics, type FunctionSpec } from "../functions/deploy.ts";
 import { TOPICS, deadLetterTopicName, type TopicKey } from "../shared/bus/topics.ts";
 import type { InfraConfig } from "./config.ts";
 import { member, type Identities } from "./iam.ts";
@@ -86,26 +86,45 @@ export function createTopics(cfg: InfraConfig, ids: Identities, dependsOn: pulum
 }
 
 /**
- * The push subscription that delivers a topic to a function: OIDC-authenticated
- * as the push invoker, exponential backoff, dead-lettered after N attempts.
+ * The push subscriptions that deliver a function's topics to it (its trigger's
+ * topic, then `alsoTopics`), each OIDC-authenticated as the push invoker, with
+ * exponential backoff, dead-lettered after N attempts to its topic's DLQ.
  */
-export function createPushSubscription(
+export function createPushSubscriptions(
   cfg: InfraConfig,
   spec: FunctionSpec,
   topics: Map<TopicKey, TopicSet>,
   ids: Identities,
   url: pulumi.Output<string>,
   audience: string,
-): gcp.pubsub.Subscription {
+): gcp.pubsub.Subscription[] {
   if (spec.trigger.kind !== "pubsub") throw new Error(`function ${spec.name} is not Pub/Sub-triggered`);
   checkPubsubTrigger(spec);
   const t = spec.trigger;
-  const set = topics.get(t.topic);
-  if (!set) throw new Error(`functions/deploy.ts: function ${spec.name} subscribes to unknown topic ${t.topic}`);
-  const slug = functionSlug(spec);
+  return triggerTopics(t).map((key, i) => {
+    const set = topics.get(key);
+    if (!set) throw new Error(`functions/deploy.ts: function ${spec.name} subscribes to unknown topic ${key}`);
+    // The trigger's own topic keeps the resource name it always had.
+    return pushSubscription(cfg, spec, set, ids, url, audience, key, i === 0 ? "" : `-${key}`);
+  });
+}
+
+function pushSubscription(
+  cfg: InfraConfig,
+  spec: FunctionSpec,
+  set: TopicSet,
+  ids: Identities,
+  url: pulumi.Output<string>,
+  audience: string,
+  topic: TopicKey,
+  suffix: string,
+): gcp.pubsub.Subscription {
+  if (spec.trigger.kind !== "pubsub") throw new Error(`function ${spec.name} is not Pub/Sub-triggered`);
+  const t = spec.trigger;
+  const slug = `${functionSlug(spec)}${suffix}`;
   const subscription = new gcp.pubsub.Subscription(`sub-${slug}`, {
     project: cfg.project,
-    name: `${clusterTopics(cfg)[t.topic]}-${slug}`,
+    name: `${clusterTopics(cfg)[topic]}-${functionSlug(spec)}`,
     topic: set.topic.id,
     // A push outliving the ack deadline is redelivered while still running: match the function timeout.
     ackDeadlineSeconds: Math.min(600, Math.max(10, spec.timeoutSeconds)),

@@ -8,6 +8,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { bucketName, outputsBucket, repositoryId } from "../shared/config/deployment-names.ts";
 import type { InfraConfig } from "./config.ts";
 
+/** How long the default outputs bucket keeps a job's files (its lifecycle rule); a job's own outputDir is the user's. */
+export const OUTPUTS_RETENTION_DAYS = 90;
+
 export interface Registry {
   repository: gcp.artifactregistry.Repository;
   /** e.g. us-central1-docker.pkg.dev/my-project/kinetic */
@@ -53,6 +56,11 @@ export function createRegistry(cfg: InfraConfig, dependsOn: pulumi.Resource[]): 
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
       forceDestroy: false,
+      // Outputs and checkpoints are kept OUTPUTS_RETENTION_DAYS; half-done uploads (a preempted writer) go after a day.
+      lifecycleRules: [
+        { action: { type: "Delete" }, condition: { age: OUTPUTS_RETENTION_DAYS } },
+        { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: 1 } },
+      ],
     },
     // Job outputs are the users' results: `kinetic down` leaves the bucket (and what is in it) alone.
     { dependsOn, retainOnDelete: true },

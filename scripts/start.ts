@@ -9,6 +9,7 @@
  *   npm start -- --port 8080           fixed API port (default: a free one)
  *   npm start -- --data-dir DIR        emulator data, job folders and outputs (default .kinetic-local/)
  *   npm start -- --cluster kubeconfig[:PATH]   run jobs on a Kubernetes cluster instead of locally
+ *   npm start -- --examples job,study          which examples to run (default: job,build,study,resume)
  */
 import { existsSync, readdirSync, writeFileSync, appendFileSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
@@ -19,9 +20,16 @@ import { lockDataDir } from "./lib/data-dir-lock.ts";
 import { LocalStack, REPO_ROOT, type ClusterChoice } from "./lib/local-stack.ts";
 import { createShutdown } from "./lib/shutdown.ts";
 import { runExample, type ExampleJob } from "./lib/run-example.ts";
+import { buildsPaths } from "./lib/oci-registry.ts";
+import { runBuildExample } from "./examples/build-example.ts";
+import { runResumeExample } from "./examples/resume-example.ts";
+import { runStudyExample } from "./examples/study-example.ts";
+
+const ALL_EXAMPLES = ["job", "build", "study", "resume"] as const;
+type ExampleName = (typeof ALL_EXAMPLES)[number];
 
 const USAGE = `Usage: npm start -- [--once] [--port N] [--data-dir DIR] [--cluster local|kubeconfig[:PATH]]
-                    [--sync-interval SECONDS] [--no-example] [--project ID]
+                    [--sync-interval SECONDS] [--examples LIST] [--no-example] [--project ID]
 
   --once             run the example job, print its result and exit (exit code 1 if it did not succeed)
   --port N           port of the HTTP API on 127.0.0.1 (default: a free port)
@@ -29,7 +37,12 @@ const USAGE = `Usage: npm start -- [--once] [--port N] [--data-dir DIR] [--clust
   --cluster C        "local" (default: jobs run as processes on this machine) or
                      "kubeconfig[:PATH]" (a Kubernetes cluster; PATH defaults to $KUBECONFIG or ~/.kube/config)
   --sync-interval S  seconds between runs of the scheduled functions (default 2)
-  --no-example       do not submit the example job
+  --examples LIST    which examples to run, comma-separated (default: ${ALL_EXAMPLES.join(",")}):
+                       job     examples/train as one job, published to the jobs topic
+                       build   git push → signed webhook → image build → the repository's job (local cluster only)
+                       study   a 6-trial tuning study of examples/tune's objective
+                       resume  examples/train preempted at epoch 3, resuming from its checkpoint (local cluster only)
+  --no-example       run no example (the same as --examples "")
   --project ID       project id used inside the emulators (default kinetic-local)`;
 
 class UsageError extends Error {}
@@ -42,7 +55,7 @@ interface Args {
   dataDir?: string;
   cluster: ClusterChoice;
   syncIntervalMs: number;
-  example: boolean;
+  examples: ExampleName[];
   project: string;
 }
 
@@ -58,6 +71,7 @@ function parse(argv: string[]): Args {
         cluster: { type: "string", default: "local" },
         "sync-interval": { type: "string", default: "2" },
         "no-example": { type: "boolean", default: false },
+        examples: { type: "string", default: ALL_EXAMPLES.join(",") },
         project: { type: "string", default: "kinetic-local" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -92,9 +106,20 @@ function parse(argv: string[]): Args {
     ...(values["data-dir"] ? { dataDir: resolve(values["data-dir"]) } : {}),
     cluster: parseCluster(values.cluster),
     syncIntervalMs: Math.round(interval * 1000),
-    example: !values["no-example"],
+    examples: values["no-example"] ? [] : parseExamples(values.examples),
     project: values.project,
   };
+}
+
+function parseExamples(raw: string): ExampleName[] {
+  const names = raw
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(ALL_EXAMPLES as readonly string[]).includes(n));
+  if (unknown.length)
+    throw new UsageError(`--examples: unknown ${unknown.join(", ")}; choose from ${ALL_EXAMPLES.join(", ")}`);
+  return ALL_EXAMPLES.filter((n) => names.includes(n));
 }
 
 function parseCluster(raw: string): ClusterChoice {
@@ -185,7 +210,9 @@ async function main(): Promise<number> {
   });
 
   let job: ExampleJob | undefined;
-  if (args.example) {
+  const failed: string[] = [];
+  const local = args.cluster.kind === "local";
+  if (args.examples.includes("job")) {
     say("");
     say("Running the example job (examples/train/job.json) …");
     try {
@@ -194,7 +221,7 @@ async function main(): Promise<number> {
         project: args.project,
         apiUrl: stack.apiUrl,
         token: stack.token,
-        target: args.cluster.kind === "local" ? "local" : "cluster",
+        target: local ? "local" : "cluster",
         say,
         signal: interrupted.signal,
       });
@@ -209,6 +236,7 @@ async function main(): Promise<number> {
       `Final state: ${job.state}${job.reason ? ` (${job.reason})` : ""}${job.exitCode !== undefined ? `, exit code ${job.exitCode}` : ""}`,
     );
     if (job.message && job.state !== "SUCCEEDED") say(`Message: ${job.message}`);
+    if (job.state !== "SUCCEEDED") failed.push("job");
     if (stack.runtime) {
       const out = stack.runtime.outputDirOf(job.id);
       const files = existsSync(out) ? readdirSync(out) : [];
@@ -219,9 +247,92 @@ async function main(): Promise<number> {
     }
   }
 
+  // The other examples: each says what it shows, and a failure is reported and counted, not fatal to the rest.
+  const more: Array<[ExampleName, string, () => Promise<boolean>]> = [
+    [
+      "build",
+      "Running the build example (examples/build: git push → webhook → build → job) …",
+      async () => {
+        const hook = stack.functions.get("pushHook");
+        if (!local || !stack.registry || !hook) {
+          say(
+            !local
+              ? "Skipped: the build example builds into the local registry, which a remote cluster cannot pull from."
+              : "Skipped: the local registry is not built (run `npm run testbed:build` once).",
+          );
+          return true;
+        }
+        const r = await runBuildExample({
+          repoRoot: REPO_ROOT,
+          apiUrl: stack.apiUrl,
+          token: stack.token,
+          hookUrl: hook.url,
+          registryHost: stack.registry,
+          cranePath: buildsPaths().bin("crane"),
+          say,
+          signal: interrupted.signal,
+        });
+        return r.first.job.state === "SUCCEEDED" && r.second.job.state === "SUCCEEDED";
+      },
+    ],
+    [
+      "study",
+      "Running the tuning example (examples/tune/study.json: 6 trials, 2 at a time) …",
+      async () => {
+        const status = await runStudyExample({
+          repoRoot: REPO_ROOT,
+          apiUrl: stack.apiUrl,
+          token: stack.token,
+          target: local ? "local" : "cluster",
+          say,
+          signal: interrupted.signal,
+        });
+        return status.state === "SUCCEEDED" && status.best !== undefined;
+      },
+    ],
+    [
+      "resume",
+      "Running the preemption example (examples/train, preempted after epoch 3, resumed from its checkpoint) …",
+      async () => {
+        if (!local) {
+          say("Skipped: `kinetic jobs preempt` stops local processes; on a cluster, delete a spot node instead.");
+          return true;
+        }
+        const r = await runResumeExample({
+          repoRoot: REPO_ROOT,
+          apiUrl: stack.apiUrl,
+          token: stack.token,
+          say,
+          signal: interrupted.signal,
+        });
+        return r.job.state === "SUCCEEDED" && r.resumedFrom !== undefined;
+      },
+    ],
+  ];
+  for (const [name, title, run] of more) {
+    if (!args.examples.includes(name)) continue;
+    say("");
+    say(title);
+    try {
+      if (!(await run())) failed.push(name);
+    } catch (err) {
+      if (stopper.stopping) return 130;
+      console.error(`The ${name} example failed: ${err instanceof Error ? err.message : String(err)}`);
+      failed.push(name);
+    }
+  }
+  if (args.examples.length) {
+    say("");
+    say(
+      failed.length
+        ? `Examples that did not succeed: ${failed.join(", ")}`
+        : `Examples: ${args.examples.join(", ")} succeeded.`,
+    );
+  }
+
   if (args.once) {
     say(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-    await shutdown(job === undefined || job.state === "SUCCEEDED" ? 0 : 1);
+    await shutdown(failed.length ? 1 : 0);
     return 0;
   }
   say("");

@@ -25,7 +25,13 @@ describe("loadWiring", () => {
   it("defaults to the local names, and takes the cluster's database and topics from the environment", () => {
     expect(loadWiring({})).toEqual({
       databaseId: "(default)",
-      topics: { jobs: "kinetic-jobs", jobEvents: "kinetic-job-events" },
+      topics: {
+        jobs: "kinetic-jobs",
+        jobEvents: "kinetic-job-events",
+        tuning: "kinetic-tuning",
+        builds: "kinetic-builds",
+        cloudBuilds: "kinetic-cloud-builds",
+      },
     });
     expect(
       loadWiring({
@@ -33,11 +39,20 @@ describe("loadWiring", () => {
         KINETIC_FIRESTORE_DATABASE: "kinetic-a",
         KINETIC_TOPIC_JOBS: "kinetic-a-jobs",
         KINETIC_TOPIC_JOB_EVENTS: "kinetic-a-job-events",
+        KINETIC_TOPIC_TUNING: "kinetic-a-tuning",
+        KINETIC_TOPIC_BUILDS: "kinetic-a-builds",
+        KINETIC_TOPIC_CLOUD_BUILDS: "kinetic-a-cloud-builds",
       }),
     ).toEqual({
       projectId: "p",
       databaseId: "kinetic-a",
-      topics: { jobs: "kinetic-a-jobs", jobEvents: "kinetic-a-job-events" },
+      topics: {
+        jobs: "kinetic-a-jobs",
+        jobEvents: "kinetic-a-job-events",
+        tuning: "kinetic-a-tuning",
+        builds: "kinetic-a-builds",
+        cloudBuilds: "kinetic-a-cloud-builds",
+      },
     });
   });
 });

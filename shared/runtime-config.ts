@@ -26,12 +26,15 @@ const WiringEnv = z.object({
   KINETIC_FIRESTORE_DATABASE: S.KINETIC_FIRESTORE_DATABASE.schema,
   KINETIC_TOPIC_JOBS: S.KINETIC_TOPIC_JOBS.schema,
   KINETIC_TOPIC_JOB_EVENTS: S.KINETIC_TOPIC_JOB_EVENTS.schema,
+  KINETIC_TOPIC_TUNING: S.KINETIC_TOPIC_TUNING.schema,
+  KINETIC_TOPIC_BUILDS: S.KINETIC_TOPIC_BUILDS.schema,
+  KINETIC_TOPIC_CLOUD_BUILDS: S.KINETIC_TOPIC_CLOUD_BUILDS.schema,
 });
 
 export interface Wiring {
   projectId?: string;
   databaseId: string;
-  topics: { jobs: string; jobEvents: string };
+  topics: { jobs: string; jobEvents: string; tuning: string; builds: string; cloudBuilds: string };
 }
 
 /** The deployment's wiring: project, Firestore database and topic names. */
@@ -41,7 +44,13 @@ export function loadWiring(env: NodeJS.ProcessEnv = process.env): Wiring {
   return {
     ...(projectId ? { projectId } : {}),
     databaseId: e.KINETIC_FIRESTORE_DATABASE,
-    topics: { jobs: e.KINETIC_TOPIC_JOBS, jobEvents: e.KINETIC_TOPIC_JOB_EVENTS },
+    topics: {
+      jobs: e.KINETIC_TOPIC_JOBS,
+      jobEvents: e.KINETIC_TOPIC_JOB_EVENTS,
+      tuning: e.KINETIC_TOPIC_TUNING,
+      builds: e.KINETIC_TOPIC_BUILDS,
+      cloudBuilds: e.KINETIC_TOPIC_CLOUD_BUILDS,
+    },
   };
 }
 

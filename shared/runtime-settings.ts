@@ -70,6 +70,56 @@ export const RUNTIME_SETTINGS = {
     deploy: "infra",
     doc: "Topic of job lifecycle events (per cluster)",
   },
+  KINETIC_TOPIC_TUNING: {
+    schema: z.string().min(1).default("kinetic-tuning"),
+    readBy: ALL,
+    deploy: "infra",
+    doc: "Topic of tuning-study messages for tuneStudy (per cluster)",
+  },
+  KINETIC_TOPIC_BUILDS: {
+    schema: z.string().min(1).default("kinetic-builds"),
+    readBy: ALL,
+    deploy: "infra",
+    doc: "Topic of build.run messages for buildImage (per cluster)",
+  },
+  KINETIC_TOPIC_CLOUD_BUILDS: {
+    schema: z.string().min(1).default("kinetic-cloud-builds"),
+    readBy: ALL,
+    deploy: "infra",
+    doc: "Topic Kinetic's Cloud Builds publish their status on (options.pubsubTopic), for cloudBuilds (per cluster)",
+  },
+  // Every function that may request a build reads the builder: its recipe is part of every build key.
+  KINETIC_BUILDER: {
+    schema: z.enum(["none", "crane", "cloud-build"]).default("none"),
+    readBy: ALL,
+    deploy: "infra",
+    doc: "Image builder of jobs that name a build: cloud-build (deployed), crane (local mode, tests) or none",
+  },
+  KINETIC_BUILD_REPOSITORY: {
+    schema: z.string().min(1).optional(),
+    readBy: ALL,
+    deploy: "infra",
+    doc: "Registry path built images are pushed to when a build names no repository (<registry>/<path>)",
+  },
+  KINETIC_BUILD_SOURCE_BUCKET: {
+    schema: z.string().min(1).optional(),
+    readBy: ALL,
+    deploy: "infra",
+    doc: "Cloud Storage bucket of Cloud Build source archives (kinetic-builds/<key>.tar.gz)",
+  },
+  KINETIC_BUILD_SERVICE_ACCOUNT: {
+    schema: z.string().min(1).optional(),
+    readBy: ALL,
+    deploy: "infra",
+    doc: "Service account (email) Cloud Builds run as: it pushes to the repository and reads the sources",
+  },
+  KINETIC_CRANE_PATH: {
+    schema: z.string().min(1).optional(),
+    readBy: ALL,
+    deploy: "default",
+    why: "crane builds only in local mode and tests; deployed functions build with Cloud Build",
+    doc: "The crane binary for KINETIC_BUILDER=crane",
+  },
   KINETIC_DEFAULT_TTL_SECONDS: {
     schema: seconds(7 * 86_400),
     readBy: ALL,
@@ -81,14 +131,14 @@ export const RUNTIME_SETTINGS = {
     schema: z.string().min(1).default("/tmp/kinetic-output"),
     readBy: ALL,
     deploy: "infra",
-    doc: "KINETIC_OUTPUT_DIR of a job is <base>/<job id> unless the job sets outputDir",
+    doc: "Output prefix of jobs that set no outputDir: KINETIC_OUTPUT_DIR is <prefix>/<namespace>/<job id>/ (deployed: the outputs bucket; a local folder in local mode)",
   },
   KINETIC_DEFAULT_QUEUE: {
     // Rendered into every job without a queue, unparsed: checked here like a spec's `queue`.
     schema: z.union([z.literal(""), LabelSafeName]).optional(),
     readBy: ALL,
     deploy: "infra",
-    doc: "Kueue LocalQueue for jobs that name none (then they start suspended)",
+    doc: "Set (any name; infra sets the one it creates): jobs that name no queue go through Kueue, to the LocalQueue named by the operator config's defaultClusterQueueName. Unset: they run without Kueue",
   },
   KINETIC_NAMESPACE_POLICY: {
     schema: z.string().default('{"*":["default"]}'),
@@ -138,6 +188,34 @@ export const RUNTIME_SETTINGS = {
     why: TUNABLE,
     doc: "Limit per Kubernetes API request",
   },
+  // Startup-only monitoring settings (Kaiwo's RESOURCE_MONITORING_*): the live ones are in the operator config.
+  KINETIC_RESOURCE_MONITORING_ENABLED: {
+    schema: z
+      .enum(["true", "false", "1", "0", ""])
+      .default("false")
+      .transform((v) => v === "true" || v === "1"),
+    readBy: ["cron"],
+    deploy: "default",
+    why: TUNABLE,
+    doc: "Run utilization checks (checkUtilization); off by default as in Kaiwo",
+  },
+  KINETIC_RESOURCE_MONITORING_METRICS_ENDPOINT: {
+    schema: z.url().optional(),
+    readBy: ["cron"],
+    deploy: "default",
+    why: "unset means Google Managed Prometheus of KINETIC_PROJECT; a URL is for a self-run Prometheus or tests",
+    doc: "PromQL HTTP API base URL (e.g. http://127.0.0.1:9090)",
+  },
+  KINETIC_RESOURCE_MONITORING_POLLING_INTERVAL: {
+    schema: z
+      .string()
+      .regex(/^([0-9]+(s|m|h))+$/, 'a duration like "30s", "1m"')
+      .default("1m"),
+    readBy: ["cron"],
+    deploy: "default",
+    why: TUNABLE,
+    doc: "How often utilization is sampled: the step of the PromQL range queries",
+  },
   KINETIC_LOG_LEVEL: {
     schema: z.string().default("INFO"),
     readBy: ALL,
@@ -162,6 +240,25 @@ export const RUNTIME_SETTINGS = {
     readBy: ALL,
     deploy: "infra",
     doc: 'Identities a Google ID token may carry: emails, "domain:example.com", or "*" for any (IAM checks groups)',
+  },
+  KINETIC_HOOK_SECRETS: {
+    schema: z.enum(["firestore", "secret-manager"]).default("firestore"),
+    readBy: ["api"],
+    deploy: "infra",
+    doc: "Where push-hook secrets live: Secret Manager (deployed; one secret per repository) or Firestore (local mode)",
+  },
+  KINETIC_HOOK_URL: {
+    schema: z.string().url().optional(),
+    readBy: ["api"],
+    deploy: "infra",
+    doc: "The pushHook function's URL; `kinetic repos add` prints <it>/hooks/<id> as the webhook URL",
+  },
+  KINETIC_BUILD_DIR_CONTEXTS: {
+    schema: z.enum(["true", "false"]).default("false"),
+    readBy: ["api"],
+    deploy: "default",
+    why: "local mode only: a deployed function cannot read the caller's disk",
+    doc: "POST /builds accepts a `dir` context (a path on the API's machine); `npm start` sets it",
   },
   KINETIC_API_TOKENS: {
     schema: z.string().optional(),

@@ -10,10 +10,11 @@ import { ApiError, type KineticApiClient } from "../../shared/client/api-client.
 import { readJobSpec } from "../../shared/client/job-spec-file.ts";
 import { requireSetting } from "../../shared/config/resolve.ts";
 import { invalid } from "../../shared/errors.ts";
-import { applyNamespace } from "../../shared/sdk.ts";
+import { applyNamespace, applyOutputDir } from "../../shared/sdk.ts";
 import type { CliContext } from "../context.ts";
 import { EXIT, ExitRequest } from "../exit-codes.ts";
 import { age, formatTable, printJson, Spinner } from "../output.ts";
+import { withBuild } from "./build.ts";
 
 const POLL_MS = { first: 1_000, max: 5_000 };
 
@@ -49,12 +50,28 @@ function jobSummary(job: JobRecord): string {
     ["message", job.message],
     ["exit code", job.exitCode === undefined ? undefined : String(job.exitCode)],
     ["workload", job.workload ? `${job.workload.kind} ${job.workload.namespace}/${job.workload.name}` : undefined],
+    ["attempt", job.attempt && job.attempt > 1 ? String(job.attempt) : undefined],
+    ["outputs", job.outputDir],
   ];
   let text = rows
     .filter(([, v]) => v !== undefined && v !== "")
     .map(([k, v]) => `${(k + ":").padEnd(13)}${v}`)
     .join("\n");
   text += "\n";
+  if (job.attempts && job.attempts.length > 1) {
+    text += "\nAttempts:\n";
+    text += formatTable(
+      ["#", "WORKLOAD", "STARTED", "ENDED", "OUTCOME", "REASON"],
+      job.attempts.map((a) => [
+        String(a.attempt),
+        a.workload,
+        a.startedAt ?? "",
+        a.endedAt ?? "",
+        a.outcome ?? "running",
+        a.reason ?? "",
+      ]),
+    );
+  }
   if (job.events?.length) {
     text += "\nEvents:\n";
     text += formatTable(
@@ -103,6 +120,16 @@ function ref(opts: { namespace?: string }): { namespace?: string } {
   return opts.namespace ? { namespace: opts.namespace } : {};
 }
 
+interface SubmitOptions {
+  file: string;
+  via: "http" | "pubsub";
+  wait?: boolean;
+  json?: boolean;
+  /** --build DIR: the job's image is built from DIR first (its spec gets a `build`). */
+  build?: string;
+  baseImage?: string;
+}
+
 export function registerJobsCommands(program: Command, ctx: CliContext): void {
   const jobs = program.command("jobs").description("Submit and inspect jobs");
 
@@ -112,11 +139,14 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .requiredOption("-f, --file <path>", "job spec file (.yaml, .yml or .json)")
     .addOption(new Option("--via <path>", "submission path").choices(["http", "pubsub"]).default("http"))
     .option("--wait", "wait until the job ends; exit 4 unless it SUCCEEDED")
+    .option("--build <DIR>", "build the job's image from DIR first (sets the spec's `build`; local stack)")
+    .option("--base-image <REF>", "with --build: the image to build on, when the spec's build names none")
     .option("--json", "machine-readable output")
-    .action(async (opts: { file: string; via: "http" | "pubsub"; wait?: boolean; json?: boolean }) => {
-      const raw = await readJobSpec(opts.file);
+    .action(async (opts: SubmitOptions) => {
+      const read = await readJobSpec(opts.file);
+      const raw = opts.build ? await withBuild(read, opts.build, opts.baseImage) : read;
       const config = await ctx.config();
-      const spec = applyNamespace(raw, config);
+      const spec = applyOutputDir(applyNamespace(raw, config), config);
       let jobId: string;
       if (opts.via === "pubsub") {
         const project = requireSetting(config, "project");

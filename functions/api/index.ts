@@ -4,5 +4,21 @@ import { getDeps } from "../../shared/deps.ts";
 import { createApiApp } from "./app.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { studyRoutes } from "./study-routes.ts";
+import { buildRoutes } from "./build-routes.ts";
+import { repoRoutes } from "./repo-routes.ts";
+import { operatorConfigRoutes } from "./operator-config-routes.ts";
+import { outputRoutes } from "./output-routes.ts";
+import { preemptRoutes } from "./preempt-routes.ts";
 
-functions.http("api", createApiApp(getDeps, [adminRoutes, studyRoutes]));
+functions.http(
+  "api",
+  createApiApp(getDeps, [
+    adminRoutes,
+    studyRoutes,
+    operatorConfigRoutes,
+    buildRoutes,
+    repoRoutes,
+    outputRoutes,
+    preemptRoutes,
+  ]),
+);

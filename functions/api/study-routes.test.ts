@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createApiApp } from "./app.ts";
 import { studyRoutes } from "./study-routes.ts";
 import { createAuthenticator } from "../../shared/security/auth.ts";
+import { driveStudy } from "../../shared/studies/drive.ts";
 import { studyTestDeps, testStudySpec } from "../../shared/studies/study-test-kit.ts";
 
 /** Memory deps with two tenants (alice: team-a, bob: team-b) and the API app with the study routes mounted. */
@@ -31,7 +32,17 @@ describe("study routes", () => {
     expect((await request(app).post("/studies").set(as("alice")).send(spec)).status).toBe(201);
     const again = await request(app).post("/studies").set(as("alice")).send(spec);
     expect(again.status).toBe(200);
-    expect(again.body.study).toMatchObject({ id: "st", state: "RUNNING", issued: 2 });
+    // The API records the study; the fan-out is tuneStudy's, asked for on the tuning topic (each answer asks again).
+    expect(again.body.study).toMatchObject({ id: "st", state: "CREATED", issued: 0 });
+    const drive = { type: "study.drive", namespace: "team-a", studyId: "st" };
+    expect(deps.bus.messages.map((m) => [m.topic, m.data])).toEqual([
+      ["tuning", drive],
+      ["tuning", drive],
+    ]);
+    expect(deps.cluster.objects.size).toBe(0);
+    // What tuneStudy does with each delivery: the second changes nothing.
+    for (const _ of deps.bus.messages) await driveStudy(deps, { namespace: "team-a", id: "st" });
+    expect(deps.cluster.objects.size).toBe(2);
     const status = await request(app).get("/studies/st?namespace=team-a").set(as("alice"));
     expect(status.body.status).toMatchObject({ state: "RUNNING", counts: { pending: 2, running: 0 }, planned: 6 });
     const trials = await request(app).get("/studies/st/trials?namespace=team-a").set(as("alice"));

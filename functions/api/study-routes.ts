@@ -4,7 +4,8 @@
  * trials' namespace; a study outside the caller's namespaces answers exactly
  * as one that does not exist (404), as jobs do.
  *
- *   POST /studies                                  study spec → 201 {study} created, 200 {study} already existed
+ *   POST /studies                                  study spec → 201 {study} created, 200 {study} already existed;
+ *                                                  the trials start in tuneStudy (a study.drive message)
  *   GET  /studies?namespace=NS&limit=N             {studies} (no namespace: operators only)
  *   GET  /studies/{id}?namespace=NS                {status}: counts per trial state, best trial, reason
  *   GET  /studies/{id}/trials?namespace=NS         {trials}
@@ -17,6 +18,8 @@ import { z } from "zod";
 import { KineticError } from "../../shared/errors.ts";
 import { assertNamespaceAllowed, seesAllNamespaces } from "../../shared/jobs/namespace-policy.ts";
 import { createStudy } from "../../shared/studies/create.ts";
+import { publishDrive } from "../../shared/studies/messages.ts";
+import { isTerminalStudyState } from "../../shared/store/study-store.ts";
 import { cancelStudy, reportTrialMetrics, studyStatus, studyTrials } from "../../shared/studies/operations.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
@@ -58,7 +61,13 @@ export const studyRoutes: RouteGroup = (app, route) => {
   app.post(
     "/studies",
     route(async (req, res, deps, principal) => {
-      const { created, study } = await createStudy(deps, { spec: jsonObjectBody(req), principal: principal.id });
+      const { created, study } = await createStudy(deps, {
+        spec: jsonObjectBody(req),
+        principal: principal.id,
+        fanOut: false,
+      });
+      // Published on every answer: a repeat after a lost publish still starts the study (a drive is idempotent).
+      if (!isTerminalStudyState(study.state)) await publishDrive(deps.bus, study);
       res.status(created ? 201 : 200).json({ study });
     }),
   );

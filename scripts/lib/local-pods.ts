@@ -5,6 +5,7 @@
  * unit-tested without spawning anything. Anything a single machine cannot
  * honour (Secrets, PVCs, a job without a command) is refused with a reason.
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { KineticError } from "../../shared/errors.ts";
 import type { Workload } from "../../shared/cluster/types.ts";
@@ -48,7 +49,7 @@ interface Container {
 
 interface PodSpec {
   containers?: Container[];
-  initContainers?: unknown[];
+  initContainers?: Array<{ name?: string }>;
   volumes?: Array<{ name: string } & Record<string, unknown>>;
 }
 
@@ -141,7 +142,9 @@ function planContainer(workload: Workload, spec: PodSpec, pod: PodMeta, options:
   const containers = spec.containers ?? [];
   if (containers.length !== 1)
     throw rejected(workload, `a pod must have exactly one container (got ${containers.length})`);
-  if (spec.initContainers?.length) throw rejected(workload, "init containers are not supported");
+  // Kinetic's wait for the coordinator's name has nothing to wait for here: the coordinator is 127.0.0.1.
+  const inits = (spec.initContainers ?? []).filter((i) => i.name !== "kinetic-wait-coordinator");
+  if (inits.length) throw rejected(workload, "init containers (volume downloads among them) are not supported");
   const c = containers[0]!;
   if (!c.command?.length) {
     throw rejected(
@@ -167,8 +170,13 @@ function planContainer(workload: Workload, spec: PodSpec, pod: PodMeta, options:
   }
   // The local stand-ins for cluster-only values.
   if ("KINETIC_COORDINATOR_ADDRESS" in env) env.KINETIC_COORDINATOR_ADDRESS = "127.0.0.1";
-  if ("KINETIC_OUTPUT_DIR" in env)
-    env.KINETIC_OUTPUT_DIR = localOutputDir(env.KINETIC_OUTPUT_DIR!, env, options.outputRoot);
+  if ("KINETIC_OUTPUT_DIR" in env) {
+    const rendered = env.KINETIC_OUTPUT_DIR!;
+    env.KINETIC_OUTPUT_DIR = localOutputDir(rendered, env, options.outputRoot, pod.namespace);
+    // A checkpoint dir inside a remapped output dir (a bucket URI) moves with it.
+    if (env.KINETIC_OUTPUT_DIR !== rendered && env.KINETIC_CHECKPOINT_DIR?.startsWith(rendered))
+      env.KINETIC_CHECKPOINT_DIR = `${join(env.KINETIC_OUTPUT_DIR, env.KINETIC_CHECKPOINT_DIR.slice(rendered.length)).replace(/\/+$/, "")}/`;
+  }
   for (const [k, v] of Object.entries(env)) env[k] = remapMounts(v, mounts);
 
   const command = [...c.command, ...(c.args ?? [])].map((arg) => remapMounts(expand(arg, env), mounts));
@@ -211,6 +219,9 @@ function fieldValue(workload: Workload, name: string, from: Record<string, unkno
       return pod.name;
     case "metadata.namespace":
       return pod.namespace;
+    case "metadata.uid":
+      // No API server assigns one: a stable stand-in per pod name.
+      return localUid(pod.name);
     case "status.podIP":
     case "status.hostIP":
       return "127.0.0.1";
@@ -239,9 +250,15 @@ function remapMounts(value: string, mounts: Record<string, string>): string {
   return value;
 }
 
+function localUid(name: string): string {
+  const h = createHash("sha256").update(name).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Outputs always land under outputRoot, so a bucket URI or a cluster path never becomes a stray local write. */
-function localOutputDir(rendered: string, env: Record<string, string>, outputRoot: string): string {
+function localOutputDir(rendered: string, env: Record<string, string>, outputRoot: string, namespace: string): string {
   const root = outputRoot.replace(/\/+$/, "");
   if (rendered === root || rendered.startsWith(root + "/")) return rendered;
-  return join(root, env.KINETIC_JOB_ID ?? "job");
+  // The same <namespace>/<job id> layout as a prefix the control plane renders.
+  return join(root, namespace, env.KINETIC_JOB_ID ?? "job");
 }

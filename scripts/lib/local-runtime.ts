@@ -25,6 +25,8 @@ import { systemClock, type Clock } from "../../shared/clock.ts";
 import { KineticError } from "../../shared/errors.ts";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../../shared/cluster/labels.ts";
 import { planPods, type PodPlan } from "./local-pods.ts";
+import { LOCAL_PREEMPTED_REASON } from "../../shared/jobs/attempts.ts";
+import { workloadImage } from "./local-images.ts";
 import type {
   ClusterClient,
   LogOptions,
@@ -45,6 +47,11 @@ export interface LocalRuntimeOptions {
   /** Host environment each process starts from (default: PATH, HOME, locale and interpreter variables of this process). */
   baseEnv?: Record<string, string>;
   clock?: Clock;
+  /**
+   * Unpacks a job's image into its folder and answers the directory its command runs in; undefined keeps the
+   * job folder (an image that is not a local build). Without it every image is ignored (local-images.ts).
+   */
+  unpackImage?: (image: string, into: string) => Promise<string | undefined>;
 }
 
 /** The variables of the host environment a job sees; the control plane's own (tokens, emulator hosts) stay out. */
@@ -138,6 +145,8 @@ interface LocalWorkload {
   createdAt: string;
   startedAt: string;
   workDir: string;
+  /** The processes' cwd: the image's working directory when it was unpacked, else workDir. */
+  cwd?: string;
   pods: LocalPod[];
   outcome?: Outcome;
   timers: NodeJS.Timeout[];
@@ -152,6 +161,7 @@ export class LocalRuntime implements ClusterClient {
   private readonly gracePeriodMs: number;
   private readonly baseEnv: Record<string, string>;
   private readonly clock: Clock;
+  private readonly unpackImage: LocalRuntimeOptions["unpackImage"];
   private closed = false;
   /** Last resort when the owning process exits without close(): no job outlives it. */
   private readonly onExit = () => {
@@ -165,12 +175,13 @@ export class LocalRuntime implements ClusterClient {
     this.gracePeriodMs = options.gracePeriodMs ?? 5_000;
     this.baseEnv = options.baseEnv ?? hostBaseEnv();
     this.clock = options.clock ?? systemClock;
+    this.unpackImage = options.unpackImage;
     process.on("exit", this.onExit);
   }
 
-  /** Where a job's KINETIC_OUTPUT_DIR lands on this machine. */
-  outputDirOf(jobId: string): string {
-    return join(this.outputRoot, jobId);
+  /** Where a job's KINETIC_OUTPUT_DIR lands on this machine: `<outputRoot>/<namespace>/<jobId>` (prefix layout). */
+  outputDirOf(jobId: string, namespace = "default"): string {
+    return join(this.outputRoot, namespace, jobId);
   }
 
   /** The working folder of a workload (its processes' cwd; logs under `logs/`). */
@@ -193,9 +204,21 @@ export class LocalRuntime implements ClusterClient {
     const workDir = this.workDirOf(ref);
     const plans = planPods(workload, { workDir, outputRoot: this.outputRoot });
     mkdirSync(join(workDir, "logs"), { recursive: true });
+    const image = this.unpackImage ? workloadImage(workload) : undefined;
+    const cwd = image ? await this.unpackImage!(image, workDir) : undefined;
+    if (this.workloads.has(key(ref))) return { created: false, ref };
     const now = this.clock.now().toISOString();
     // A suspended (queued) workload is admitted at once: there is no Kueue on one machine.
-    const record: LocalWorkload = { workload, ref, createdAt: now, startedAt: now, workDir, pods: [], timers: [] };
+    const record: LocalWorkload = {
+      workload,
+      ref,
+      createdAt: now,
+      startedAt: now,
+      workDir,
+      ...(cwd ? { cwd } : {}),
+      pods: [],
+      timers: [],
+    };
     this.workloads.set(key(ref), record);
     for (const plan of plans) record.pods.push(this.startPod(record, plan));
     const deadlines = new Map<number, number>();
@@ -223,7 +246,7 @@ export class LocalRuntime implements ClusterClient {
     let child: ChildProcess;
     try {
       child = spawn(plan.command[0]!, plan.command.slice(1), {
-        cwd: record.workDir,
+        cwd: record.cwd ?? record.workDir,
         env: { ...this.baseEnv, ...plan.env },
         detached: true, // its own process group, so a stop reaches the whole tree
         stdio: ["ignore", "pipe", "pipe"],
@@ -317,6 +340,24 @@ export class LocalRuntime implements ClusterClient {
       };
     }
     return { phase: "Running", reason: "PodsRunning", startedAt: record.startedAt, pods };
+  }
+
+  /**
+   * Stops a running workload as a spot reclaim would: its processes get SIGTERM (then SIGKILL after the grace
+   * period) and it ends Failed with the disruption reason, so syncJobs starts the next attempt, which resumes
+   * from the checkpoint dir. A finished or unknown workload is not preempted.
+   */
+  async preempt(ref: WorkloadRef): Promise<{ preempted: boolean }> {
+    const record = this.workloads.get(key(ref));
+    if (!record || record.outcome) return { preempted: false };
+    // The outcome first: the exits that follow must not read as the program's own failure.
+    this.finish(record, {
+      phase: "Failed",
+      reason: LOCAL_PREEMPTED_REASON,
+      message: "preempted (kinetic jobs preempt): the pods were stopped as a spot reclaim would stop them",
+    });
+    await this.stopPods(record);
+    return { preempted: true };
   }
 
   /** Stops the workload's processes (SIGTERM, then SIGKILL after the grace period) and forgets it; resolves once they are gone. */

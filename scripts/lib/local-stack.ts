@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { Firestore } from "@google-cloud/firestore";
 import { PubSub } from "@google-cloud/pubsub";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
-import { FUNCTIONS, type FunctionSpec } from "../../functions/deploy.ts";
+import { FUNCTIONS, triggerTopics, type FunctionSpec } from "../../functions/deploy.ts";
 import { TOPICS, deadLetterTopicName } from "../../shared/bus/topics.ts";
 import { PubSubBus } from "../../shared/bus/event-bus.ts";
 import { systemClock } from "../../shared/clock.ts";
@@ -30,7 +30,11 @@ import { authConfigFromEnv, createAuthenticator } from "../../shared/security/au
 import { FirestoreDocs } from "../../shared/store/firestore-docs.ts";
 import { createStores } from "../../shared/stores.ts";
 import { startEmulators } from "./emulators.ts";
+import { startLocalBuilds } from "./local-builds.ts";
+import { craneUnpacker } from "./local-images.ts";
+import { buildsPaths } from "./oci-registry.ts";
 import { freePort } from "./processes.ts";
+import { prometheusBinary, startPrometheus } from "./prometheus.ts";
 import { closeServer, runStopSteps, type StopStep } from "./shutdown.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
@@ -65,6 +69,8 @@ export class LocalStack {
   cluster?: ClusterClient;
   runtime?: LocalRuntime;
   deps?: Deps;
+  /** host:port of the local OCI registry built images are pushed to (when image builds are on). */
+  registry?: string | undefined;
   private readonly stoppers: StopStep[] = [];
   private stopping?: Promise<void>;
 
@@ -124,11 +130,41 @@ export class LocalStack {
         staticTokens: [{ name: "local", token: this.token }, ...fromEnv.staticTokens],
       }),
     };
+    // Jobs that name a build: crane into the local registry (buildImage runs them, as Cloud Build would deployed).
+    const builds = await startLocalBuilds(this.deps, say);
+    this.stoppers.push({ what: "local registry", stop: () => builds.stop() });
+    if (builds.images) this.deps.images = builds.images;
+    this.registry = builds.registry;
+    await this.startMetrics();
     setDeps(this.deps);
 
     await this.serveFunctions();
+    // Push hooks: `kinetic repos add` prints <pushHook URL>/hooks/<id>; one machine, so `kinetic build DIR` may
+    // hand the API a directory (a deployed API cannot read the caller's disk).
+    const hook = this.functions.get("pushHook");
+    if (hook && !process.env.KINETIC_HOOK_URL) process.env.KINETIC_HOOK_URL = hook.url;
+    process.env.KINETIC_BUILD_DIR_CONTEXTS ??= "true";
     await this.wireTopics();
     this.startCrons();
+  }
+
+  /**
+   * checkUtilization's PromQL endpoint: with KINETIC_RESOURCE_MONITORING_ENABLED=true and no endpoint named, a
+   * real Prometheus on 127.0.0.1 (nothing here exports GPU metrics, so every job reads "unknown", never idle).
+   */
+  private async startMetrics(): Promise<void> {
+    const on = ["true", "1"].includes(process.env.KINETIC_RESOURCE_MONITORING_ENABLED ?? "");
+    if (!on || process.env.KINETIC_RESOURCE_MONITORING_METRICS_ENDPOINT) return;
+    if (!existsSync(prometheusBinary())) {
+      this.options.say(
+        "  Prometheus          not fetched (npm run testbed:build): checkUtilization reports it unreachable",
+      );
+      return;
+    }
+    const prometheus = await startPrometheus();
+    this.stoppers.push({ what: "prometheus", stop: () => prometheus.stop() });
+    process.env.KINETIC_RESOURCE_MONITORING_METRICS_ENDPOINT = prometheus.url;
+    this.options.say(`  Prometheus          ${prometheus.url}  (checkUtilization's PromQL endpoint)`);
   }
 
   private connectCluster(): ClusterClient {
@@ -137,7 +173,13 @@ export class LocalStack {
       this.options.say(`  Cluster             kubeconfig ${choice.path}`);
       return KubeCluster.fromFile(choice.path);
     }
-    const runtime = new LocalRuntime({ rootDir: join(this.options.dataDir, "runtime"), outputRoot: this.outputRoot });
+    // A job whose image was built locally runs in that image's files (unpacked with crane; local-images.ts).
+    const crane = buildsPaths().bin("crane");
+    const runtime = new LocalRuntime({
+      rootDir: join(this.options.dataDir, "runtime"),
+      outputRoot: this.outputRoot,
+      ...(existsSync(crane) ? { unpackImage: craneUnpacker(crane) } : {}),
+    });
     this.runtime = runtime;
     this.stoppers.push({ what: "local runtime", stop: () => runtime.close() });
     this.options.say(`  Cluster             local runtime (job folders in ${join(this.options.dataDir, "runtime")})`);
@@ -187,26 +229,29 @@ export class LocalStack {
     }
     for (const { spec, url } of this.functions.values()) {
       if (spec.trigger.kind !== "pubsub") continue;
-      const topic = TOPICS[spec.trigger.topic];
-      // The topic in the path lets functions-framework fill in the CloudEvent source (serverless.md §1.9 C).
-      const pushEndpoint = `${url}/projects/${project}/topics/${topic}`;
-      const name = `${spec.name}-push`;
-      const created = await ignoreExists(
-        pubsub.createSubscription(topic, name, {
-          pushConfig: { pushEndpoint },
-          ackDeadlineSeconds: Math.min(600, Math.max(10, spec.timeoutSeconds)),
-          retryPolicy: {
-            minimumBackoff: { seconds: spec.trigger.minBackoffSeconds },
-            maximumBackoff: { seconds: spec.trigger.maxBackoffSeconds },
-          },
-          deadLetterPolicy: {
-            deadLetterTopic: `projects/${project}/topics/${deadLetterTopicName(topic)}`,
-            maxDeliveryAttempts: spec.trigger.maxDeliveryAttempts,
-          },
-        }),
-      );
-      // A kept emulator data folder may hold the subscription with an old port.
-      if (!created) await pubsub.subscription(name).modifyPushConfig({ pushEndpoint });
+      // One push subscription per topic the function takes (tuneStudy: tuning and job events).
+      for (const [i, key] of triggerTopics(spec.trigger).entries()) {
+        const topic = TOPICS[key];
+        // The topic in the path lets functions-framework fill in the CloudEvent source (serverless.md §1.9 C).
+        const pushEndpoint = `${url}/projects/${project}/topics/${topic}`;
+        const name = i === 0 ? `${spec.name}-push` : `${spec.name}-${key}-push`;
+        const created = await ignoreExists(
+          pubsub.createSubscription(topic, name, {
+            pushConfig: { pushEndpoint },
+            ackDeadlineSeconds: Math.min(600, Math.max(10, spec.timeoutSeconds)),
+            retryPolicy: {
+              minimumBackoff: { seconds: spec.trigger.minBackoffSeconds },
+              maximumBackoff: { seconds: spec.trigger.maxBackoffSeconds },
+            },
+            deadLetterPolicy: {
+              deadLetterTopic: `projects/${project}/topics/${deadLetterTopicName(topic)}`,
+              maxDeliveryAttempts: spec.trigger.maxDeliveryAttempts,
+            },
+          }),
+        );
+        // A kept emulator data folder may hold the subscription with an old port.
+        if (!created) await pubsub.subscription(name).modifyPushConfig({ pushEndpoint });
+      }
     }
   }
 
@@ -237,11 +282,13 @@ export class LocalStack {
         }
       };
       const timer = setInterval(() => void tick(), this.options.cronIntervalMs);
-      // A run in flight is abandoned: it may hang as long as the function's timeout (minutes).
+      // A run in flight gets a few seconds to finish (it uses Firestore, which stops next); then it is abandoned, as it
+      // may hang as long as the function's timeout (minutes).
       this.stoppers.push({
         what: `${spec.name} cron`,
         stop: async () => {
           clearInterval(timer);
+          await Promise.race([running, new Promise((r) => setTimeout(r, 3_000).unref())]);
           stopped.abort();
           await running;
         },
@@ -267,7 +314,9 @@ export class LocalStack {
 function describeTrigger(spec: FunctionSpec): string {
   switch (spec.trigger.kind) {
     case "pubsub":
-      return `push subscription on ${TOPICS[spec.trigger.topic]}`;
+      return `push subscription on ${triggerTopics(spec.trigger)
+        .map((k) => TOPICS[k])
+        .join(", ")}`;
     case "http":
       return "HTTP";
     case "schedule":

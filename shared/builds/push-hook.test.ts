@@ -79,6 +79,19 @@ describe("decidePush: GitHub", () => {
     expect(b.deliveryId).toBe("d-1");
   });
 
+  it("takes GitHub's default form content type (payload=<JSON>), signed over the form as sent", async () => {
+    const form = "payload=" + encodeURIComponent(JSON.stringify(ghPush()));
+    const req = github(form);
+    const asForm = { ...req, headers: { ...req.headers, "content-type": "application/x-www-form-urlencoded" } };
+    expect(built(await decidePush(asForm, lookup)).push.commit).toBe(SHA);
+    // The signature is over the raw form: the decoded JSON signed instead does not verify.
+    const resigned = {
+      ...asForm,
+      headers: { ...asForm.headers, "x-hub-signature-256": github(ghPush()).headers["x-hub-signature-256"] },
+    };
+    expect(await decidePush(resigned, lookup)).toEqual({ status: 401, why: "bad-signature" });
+  });
+
   it("answers ping, ignores other events, tags, deleted and filtered branches with 202", async () => {
     expect(await decidePush(github({ zen: "hi" }, { event: "ping" }), lookup)).toEqual({ status: 200, answer: "pong" });
     expect(await decidePush(github({}, { event: "issues" }), lookup)).toMatchObject({

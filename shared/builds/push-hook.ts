@@ -1,10 +1,10 @@
 /**
  * The Git push hook's decisions, as a pure function of the request: who sent
  * it, is it signed by the registered repository's secret, and what to do.
- * The HTTP function (not wired yet) only reads the raw body and headers,
- * calls `decidePush`, claims the delivery (delivery-ledger.ts), publishes a
- * build request and answers — fast, because GitHub and GitLab time out at
- * 10 s and retry.
+ * The pushHook function (functions/push-hook, over push-hook-handler.ts)
+ * only reads the raw body and headers, calls `decidePush`, claims the
+ * delivery (delivery-ledger.ts), requests the build and answers — fast,
+ * because GitHub and GitLab time out at 10 s.
  *
  * The order matters: the repository is found by the id in the hook's URL and
  * the signature checked over the raw bytes *before* the body is parsed. An
@@ -73,9 +73,9 @@ export async function decidePush(
 
   let body: unknown;
   try {
-    body = JSON.parse(req.rawBody.toString("utf8"));
+    body = JSON.parse(payloadText(req));
   } catch {
-    return { status: 400, why: "the body is not JSON" };
+    return { status: 400, why: "the body is not JSON (nor a form with a JSON `payload`)" };
   }
   const parsed = repo.provider === "github" ? GitHubPush.safeParse(body) : GitLabPush.safeParse(body);
   if (!parsed.success) return { status: 400, why: "the body is not a push payload" };
@@ -99,4 +99,14 @@ export async function decidePush(
 export function branchMatches(branch: string, globs: readonly string[] | undefined): boolean {
   if (!globs || globs.length === 0) return true;
   return globs.some((g) => new RegExp(`^${globToRegex(g)}$`).test(branch));
+}
+
+/**
+ * The payload's JSON text. GitHub's default content type is a form (`payload=<url-encoded JSON>`), signed as
+ * sent; a webhook left at that default works as well as one set to application/json.
+ */
+function payloadText(req: PushRequest): string {
+  const text = req.rawBody.toString("utf8");
+  const form = (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+  return form ? (new URLSearchParams(text).get("payload") ?? "") : text;
 }

@@ -9,6 +9,14 @@ export const TOPICS = {
   jobEvents: "kinetic-job-events",
   /** Tuning studies: study.create and study.drive messages for the tuneStudy function. */
   tuning: "kinetic-tuning",
+  /** Image builds to run: build.run messages for the buildImage function. */
+  builds: "kinetic-builds",
+  /**
+   * Cloud Build status notifications for the cloudBuilds function. Cloud Build publishes to the project-wide
+   * `cloud-builds` topic unless a build names its own (`options.pubsubTopic`); Kinetic's builds name this one,
+   * so each cluster hears only its own builds and no two stacks compete to own `cloud-builds`.
+   */
+  cloudBuilds: "kinetic-cloud-builds",
 } as const;
 export type TopicKey = keyof typeof TOPICS;
 

@@ -591,6 +591,24 @@ describe("runCleanup: workloads in the cluster", () => {
     expect(has(deps, "Job", "late")).toBe(false);
   });
 
+  it("deletes at once a finished workload whose job was cancelled: it ran after the cancel and is not kept for the TTL", async () => {
+    const deps = setup();
+    await deps.store.create({ id: "ran-anyway", namespace: NS, accelerator: "cpu" });
+    await deps.store.transition({ namespace: NS, id: "ran-anyway" }, { to: "CANCELLED", reason: "CancelledByUser" });
+    await deps.store.patch({ namespace: NS, id: "ran-anyway" }, { active: false, finishedEventPublished: true });
+    workload(deps, "ran-anyway", { finishedAt: iso(T0 - MIN) }); // finished a minute ago, well within any TTL
+
+    const s = await run(deps, { namespace: NS });
+    expect(s.items).toEqual([
+      expect.objectContaining({
+        action: "deleted",
+        name: "ran-anyway",
+        reason: expect.stringMatching(/^its job was cancelled/),
+      }),
+    ]);
+    expect(has(deps, "Job", "ran-anyway")).toBe(false);
+  });
+
   it("applies the TTL to finished workloads whose record never got a due date, and to those with no record", async () => {
     const deps = setup();
     const unflagged = await job(deps, "unflagged", { ttl: 60, flag: false });

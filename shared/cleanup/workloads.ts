@@ -21,6 +21,7 @@ import { sanitizeLabelValue } from "../schemas/k8s-names.ts";
 import { jobKey, type JobDoc, type JobKey } from "../store/job-store.ts";
 import { checkpoint, errorMessage, ttlSecondsOf, type RunContext } from "./context.ts";
 import { forEachLimit } from "../concurrency.ts";
+import { deleteOwnClaims } from "./claims.ts";
 
 const CONCURRENCY = 8;
 const JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name";
@@ -111,10 +112,12 @@ async function settleDueRecord(ctx: RunContext, job: JobDoc): Promise<void> {
         reason: "already deleted (native TTL or by hand)",
       });
     }
+    await deleteOwnClaims(ctx, job, reason);
     if (!options.dryRun) await clearPending(ctx, job);
     return;
   }
   await deleteWorkload(ctx, ref, job.id, reason);
+  await deleteOwnClaims(ctx, job, reason);
   if (!options.dryRun) await clearPending(ctx, job);
 }
 
@@ -199,9 +202,10 @@ async function judgeWorkload(ctx: RunContext, obj: ManagedObject, records: Map<s
     await deleteWorkload(ctx, ref, jobId, "running with no Kinetic record; force deletes running jobs");
     return;
   }
-  if (job?.state === "CANCELLED" && !obj.phase) {
-    // Still running although its job was cancelled: a create that landed after the cancel, by a delivery that died.
-    await deleteWorkload(ctx, ref, jobId, "its job was cancelled; nothing may keep running after a cancel");
+  if (job?.state === "CANCELLED") {
+    // cancelJob deletes the workload, so one still here was created after the cancel by a delivery that died; it is
+    // deleted at once, finished or not (KWOK-fast or short programs end before this sweep), not kept for the TTL.
+    await deleteWorkload(ctx, ref, jobId, "its job was cancelled; nothing created after a cancel is kept");
     return;
   }
   // Finished: by the record (terminal) or, with no record, by the object's own conditions.

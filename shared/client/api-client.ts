@@ -12,6 +12,14 @@ export const JobResponse = z.object({ job: JobRecord });
 export type JobResponse = z.infer<typeof JobResponse>;
 
 /** An error answer from the API (or no answer at all, as code "unavailable"). */
+export const JobOutputs = z.object({
+  jobId: z.string(),
+  namespace: z.string(),
+  outputDir: z.string(),
+  files: z.array(z.object({ path: z.string(), size: z.number(), updated: z.string().optional() })),
+});
+export type JobOutputs = z.infer<typeof JobOutputs>;
+
 export class ApiError extends KineticError {
   override name = "ApiError";
   /** HTTP status, or 0 when the server could not be reached. */
@@ -102,6 +110,27 @@ export class KineticApiClient {
     return (await this.parse(res, JobResponse, "POST /jobs/{id}/cancel")).job;
   }
 
+  /** POST /jobs/{id}/preempt: stop the job as a spot reclaim would (local mode); it resumes as its next attempt. */
+  async preemptJob(id: string, ref: JobRef = {}): Promise<{ job: JobRecord; preempted: boolean }> {
+    const res = await this.request("POST", `/jobs/${encodeURIComponent(id)}/preempt`, {
+      query: { ...ref },
+      tolerate: (status) => status === 409,
+    });
+    return this.parse(res, JobResponse.extend({ preempted: z.boolean() }), "POST /jobs/{id}/preempt");
+  }
+
+  /** GET /jobs/{id}/outputs: the files under the job's output dir (also after its workload is gone). */
+  async listOutputs(id: string, ref: JobRef = {}): Promise<JobOutputs> {
+    const res = await this.request("GET", `/jobs/${encodeURIComponent(id)}/outputs`, { query: { ...ref } });
+    return this.parse(res, JobOutputs, "GET /jobs/{id}/outputs");
+  }
+
+  /** GET /jobs/{id}/outputs/{path}: one output file's bytes, as a streaming response. */
+  async openOutput(id: string, path: string, ref: JobRef = {}): Promise<Response> {
+    const encoded = path.split("/").map(encodeURIComponent).join("/");
+    return this.request("GET", `/jobs/${encodeURIComponent(id)}/outputs/${encoded}`, { query: { ...ref } });
+  }
+
   async logs(id: string, query: LogsQuery = {}): Promise<string> {
     const res = await this.request("GET", `/jobs/${encodeURIComponent(id)}/logs`, { query: { ...query } });
     return res.text();
@@ -125,7 +154,7 @@ export class KineticApiClient {
 
   /** One authenticated call; a non-2xx answer throws an ApiError unless `tolerate` accepts its status. */
   protected async request(
-    method: "GET" | "POST" | "DELETE",
+    method: "GET" | "POST" | "PUT" | "DELETE",
     path: string,
     opts: {
       body?: unknown;

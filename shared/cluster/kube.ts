@@ -28,6 +28,7 @@ import type {
   RawWorkload,
   StatusResult,
   SubmitResult,
+  VolumeClaim,
   Workload,
   WorkloadRef,
   WorkloadStatus,
@@ -53,6 +54,7 @@ const API_VERSION_OF: Record<string, string> = {
   Secret: "v1",
   ConfigMap: "v1",
   ServiceAccount: "v1",
+  PersistentVolumeClaim: "v1",
   Service: "v1",
   Workload: "kueue.x-k8s.io/v1beta2",
 };
@@ -89,6 +91,16 @@ export class KubeCluster implements ClusterClient {
     } catch (err) {
       if (err instanceof ApiException && err.code === 409) return { created: false, ref };
       throw toKineticError(err, `create ${workload.kind} ${ref.namespace}/${ref.name}`);
+    }
+  }
+
+  async ensureClaim(claim: VolumeClaim): Promise<{ created: boolean }> {
+    try {
+      await this.objects.create(claim as unknown as KubernetesObject);
+      return { created: true };
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 409) return { created: false };
+      throw toKineticError(err, `create PersistentVolumeClaim ${claim.metadata.namespace}/${claim.metadata.name}`);
     }
   }
 

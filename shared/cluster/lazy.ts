@@ -22,6 +22,8 @@ export function forwardAll(
   return {
     submit: forward("submit"),
     dryRun: forward("dryRun"),
+    ensureClaim: forward("ensureClaim"),
+    preempt: forward("preempt"),
     status: forward("status"),
     statusMany: forward("statusMany"),
     delete: forward("delete"),

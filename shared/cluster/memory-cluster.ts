@@ -12,6 +12,7 @@ import {
   type ManagedObject,
   type StatusResult,
   type SubmitResult,
+  type VolumeClaim,
   type Workload,
   type WorkloadRef,
   type WorkloadStatus,
@@ -113,6 +114,21 @@ export class MemoryCluster implements ClusterClient {
     this.submitted.set(key, structuredClone(workload));
     this.fault("submit", true);
     return { created: true, ref };
+  }
+
+  async ensureClaim(claim: VolumeClaim): Promise<{ created: boolean }> {
+    await tick();
+    const key = this.key({ kind: claim.kind, namespace: claim.metadata.namespace, name: claim.metadata.name });
+    if (this.objects.has(key)) return { created: false };
+    this.objects.set(key, {
+      kind: claim.kind,
+      apiVersion: claim.apiVersion,
+      name: claim.metadata.name,
+      namespace: claim.metadata.namespace,
+      labels: { ...claim.metadata.labels },
+      createdAt: new Date().toISOString(),
+    });
+    return { created: true };
   }
 
   async status(ref: WorkloadRef): Promise<WorkloadStatus> {

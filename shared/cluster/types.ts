@@ -17,6 +17,14 @@ export interface Workload {
   spec: Record<string, unknown>;
 }
 
+/** A PersistentVolumeClaim Kinetic creates for a job's data volume or model cache. */
+export interface VolumeClaim {
+  apiVersion: "v1";
+  kind: "PersistentVolumeClaim";
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
 /** Identifies a submitted workload. */
 export interface WorkloadRef {
   kind: "Job" | "JobSet";
@@ -82,6 +90,14 @@ export interface ManagedObject {
 export interface ClusterClient {
   /** Create the workload; a 409 means it already exists and is success. */
   submit(workload: Workload): Promise<SubmitResult>;
+  /** Create the claim unless one of that name exists (a shared claim, a redelivery): created false then. */
+  ensureClaim?(claim: VolumeClaim): Promise<{ created: boolean }>;
+  /**
+   * Stops the workload's pods as a spot reclaim would (SIGTERM, then SIGKILL after the grace period) and ends it
+   * as a disruption, so syncJobs resumes it as the next attempt. Local mode only: on a real cluster a
+   * preemption is the cloud's doing (on the testbed, delete the node).
+   */
+  preempt?(ref: WorkloadRef): Promise<{ preempted: boolean }>;
   /** Server-side dry run: the API server validates without persisting. */
   dryRun(workload: Workload): Promise<void>;
   status(ref: WorkloadRef): Promise<WorkloadStatus>;

@@ -100,6 +100,8 @@ describe("submitJob", () => {
 
   it("a submission costs two Firestore writes and no read: the create, then SUBMITTED over the version it wrote", async () => {
     const deps = memoryDeps();
+    // The operator config is read once per instance and reused for SUBMIT_CONFIG_MAX_AGE_MS: warm, as in steady state.
+    await deps.operatorConfig.current();
     const before = { ...deps.docs.stats };
     expect((await submitJob(deps, message({ ...SPEC, id: "cheap" }))).status).toBe("created");
     expect(deps.docs.stats.reads - before.reads).toBe(0);

@@ -16,6 +16,11 @@ import type { JobDoc, JobStore } from "../store/job-store.ts";
 import { deriveJobId, JOB_ID_PATTERN, newJobId } from "../schemas/job-id.ts";
 import { dns1123LabelError } from "../schemas/k8s-names.ts";
 import { assertNamespaceAllowed } from "./namespace-policy.ts";
+import { assertOutputDir, prepareStorage } from "./job-storage.ts";
+import { firstAttempt } from "./attempts.ts";
+import { assertBuildable, resolveJobImage, type ImageDeps } from "../builds/job-image.ts";
+import { jobDefaults } from "../operator-config/job-settings.ts";
+import type { OperatorConfigSource } from "../store/operator-config-store.ts";
 
 /** The reason of a tombstone that cancelJob leaves when a cancel overtakes its submission. */
 export const CANCELLED_BEFORE_SUBMIT = "CancelledBeforeSubmit";
@@ -26,6 +31,10 @@ export interface JobDeps {
   config: RuntimeConfig;
   clock: Clock;
   log: Logger;
+  /** Image builds, for jobs that name a `build` (absent: such jobs fail with BuildsUnavailable). */
+  images?: ImageDeps | undefined;
+  /** The live operator config: default queue, scheduler name, GPU taint (absent: KINETIC_DEFAULT_QUEUE alone). */
+  operatorConfig?: OperatorConfigSource | undefined;
 }
 
 export interface SubmitRequest {
@@ -65,6 +74,8 @@ export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<Subm
     spec = parseJobSpec(req.spec);
     assertFresh(deps, req);
     assertNamespaceAllowed(deps.config.namespacePolicy, req.principal, spec.namespace);
+    assertOutputDir(spec, deps.config);
+    assertBuildable(deps.images, spec.build);
   } catch (err) {
     if (!(err instanceof KineticError) || err.retryable) throw err;
     return reject(deps, req, id, err);
@@ -104,32 +115,62 @@ export async function submitJob(deps: JobDeps, req: SubmitRequest): Promise<Subm
     if (job.state === "CANCELLED") await deleteAfterCancel(deps, job, job.workload ?? workloadRef(job.id, spec));
     return { status: "duplicate", job };
   }
-  const submitted = await createWorkload(deps, job, spec);
+  const submitted = await startJob(deps, job, spec);
   return { status: created ? "created" : "duplicate", job: submitted };
+}
+
+/**
+ * Goes on with a QUEUED job: creates its workload, or, for a job that names a build, first gets its image —
+ * at once when the image is up to date, else the job waits in BUILDING until the build ends (wake-jobs.ts).
+ */
+export async function startJob(deps: JobDeps, job: JobDoc, spec: JobSpec = parseJobSpec(job.spec)): Promise<JobDoc> {
+  if (!spec.build) return createWorkload(deps, job, spec);
+  const decided = await resolveJobImage(deps, job, spec.build);
+  return decided.status === "ready" ? createWorkload(deps, decided.job, spec, { image: decided.image }) : decided.job;
 }
 
 /**
  * Renders and creates the workload for a QUEUED job, then records SUBMITTED.
  * Also used by syncJobs to finish submissions whose cluster call failed.
  */
-export async function createWorkload(deps: JobDeps, job: JobDoc, spec?: JobSpec): Promise<JobDoc> {
-  const validSpec = spec ?? parseJobSpec(job.spec);
-  const queue = validSpec.queue ?? deps.config.defaultQueue;
-  const workload = renderWorkload(job.id, queue ? { ...validSpec, queue } : validSpec, {
-    outputDirBase: deps.config.outputDirBase,
-    defaultTtlSeconds: deps.config.defaultTtlSeconds,
-  });
+export async function createWorkload(
+  deps: JobDeps,
+  job: JobDoc,
+  spec?: JobSpec,
+  options: { image?: string } = {},
+): Promise<JobDoc> {
+  const parsed = spec ?? parseJobSpec(job.spec);
+  // A job with a build runs the image its build made (by digest), never a default.
+  if (parsed.build && !options.image) throw new KineticError("internal", `job ${job.id} has a build but no image yet`);
+  const validSpec = options.image ? { ...parsed, image: options.image } : parsed;
+  const defaults = await jobDefaults(deps.operatorConfig, deps.config.defaultQueue);
+  const queue = validSpec.queue ?? defaults.queue;
   try {
+    // Claims first: the pods mount them (an existing one, shared or from a redelivery, is kept as it is).
+    const { outputDir, storage } = await prepareStorage(deps, job.id, validSpec);
+    const workload = renderWorkload(job.id, queue ? { ...validSpec, queue } : validSpec, {
+      outputDirBase: deps.config.outputDirBase,
+      defaultTtlSeconds: deps.config.defaultTtlSeconds,
+      ...(storage ? { storage } : {}),
+      ...(defaults.scheduling ? { scheduling: defaults.scheduling } : {}),
+    });
     const result = await withRetry(() => deps.cluster.submit(workload), {
       onRetry: (err, attempt) =>
         deps.log.warn("cluster create failed; retrying", { jobId: job.id, attempt, error: err }),
     });
     const { applied, job: next } = await deps.store.transition(job, {
-      from: ["QUEUED"],
+      // BUILDING: a job whose build just succeeded (concurrent wakers meet the 409 above and this guard).
+      from: ["QUEUED", "BUILDING"],
       to: "SUBMITTED",
       reason: result.created ? "Created" : "AlreadyExists",
       message: `${workload.kind} ${result.ref.namespace}/${result.ref.name}`,
-      patch: { workload: result.ref },
+      patch: {
+        workload: result.ref,
+        ...(options.image ? { image: options.image } : {}),
+        ...(outputDir ? { outputDir } : {}),
+        attempt: 1,
+        attempts: firstAttempt(result.ref.name, deps.clock.now().toISOString()),
+      },
     });
     if (!applied && next.state === "CANCELLED") {
       // Cancelled while the create was in flight: the cancel found no workload to delete, so delete it here.

@@ -11,8 +11,11 @@ import { workloadKey, type StatusResult, type WorkloadStatus } from "../cluster/
 import { jobKey, wouldChange, type JobDoc, type JobKey } from "../store/job-store.ts";
 import { workloadRef } from "../manifests/render.ts";
 import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
-import { createWorkload, type JobDeps } from "./submit.ts";
+import { startJob, type JobDeps } from "./submit.ts";
+import { syncBuildingJobs } from "../builds/wake-jobs.ts";
 import { forEachLimit } from "../concurrency.ts";
+import { attemptsPatch, isDisruption } from "./attempts.ts";
+import { resumeAfterDisruption } from "./resume.ts";
 
 export interface SyncDeps extends JobDeps {
   bus: EventBus;
@@ -51,6 +54,13 @@ export async function syncJobs(deps: SyncDeps, options: { pageSize?: number } = 
       deps.log.warn("sync failed for job; next run retries", { jobId: job.id, namespace: job.namespace, error: err });
     }
   });
+  // Jobs waiting on a build: the build's end wakes them; this is the backstop (one build read per build).
+  const building = await syncBuildingJobs(
+    deps,
+    active.filter((j) => j.state === "BUILDING"),
+  );
+  summary.changed += building.advanced;
+  summary.errors += building.errors;
   deps.log.info("syncJobs finished", { ...summary });
   return summary;
 }
@@ -103,16 +113,28 @@ async function syncOne(deps: SyncDeps, job: JobDoc, summary: SyncSummary, status
     return;
   }
   if (!job.workload) {
+    if (job.state === "BUILDING") return; // syncBuildingJobs, below
     const ageSeconds = (deps.clock.now().getTime() - Date.parse(job.updatedAt)) / 1000;
     if (job.state === "QUEUED" && ageSeconds >= deps.config.resubmitAfterSeconds) {
-      await createWorkload(deps, job);
+      // A job with a build asks for its build again (it may wait in BUILDING); any other creates its workload.
+      await startJob(deps, job);
       summary.resubmitted++;
     }
     return;
   }
   const read = statuses.get(workloadKey(job.workload)) ?? { status: await deps.cluster.status(job.workload) };
   if ("error" in read) throw read.error;
-  const target = targetOf(job, read.status, deps);
+  // Pods lost to a disruption (spot reclaim, node loss): the next attempt resumes from the checkpoint dir.
+  if (isDisruption(job.workload, read.status)) {
+    const { job: next } = await resumeAfterDisruption(deps, job, read.status);
+    summary.changed++;
+    if (isTerminal(next.state)) {
+      await finish(deps, next);
+      summary.finished++;
+    }
+    return;
+  }
+  const target = withAttempts(job, read.status, targetOf(job, read.status, deps), deps.clock.now());
   // Most active jobs did not change since the last run: skip the transaction (a read and a write) for those.
   if (!target.deleteWorkload && !wouldChange(job, target.transition, deps.clock.now())) return;
   if (target.deleteWorkload) await deps.cluster.delete(job.workload);
@@ -127,6 +149,23 @@ async function syncOne(deps: SyncDeps, job: JobDoc, summary: SyncSummary, status
 interface Target {
   transition: Parameters<JobDeps["store"]["transition"]>[1];
   deleteWorkload?: boolean;
+}
+
+/**
+ * The attempts bookkeeping joins the move, and the move applies only while the record still names the
+ * workload it was read from: a sync that read an attempt a resume has since replaced changes nothing.
+ */
+function withAttempts(job: JobDoc, status: WorkloadStatus, target: Target, now: Date): Target {
+  const attempts = attemptsPatch(job, status, now);
+  const readName = job.workload?.name;
+  return {
+    ...target,
+    transition: {
+      ...target.transition,
+      when: (current: JobDoc) => current.workload?.name === readName,
+      ...(attempts ? { patch: { ...target.transition.patch, attempts } } : {}),
+    },
+  };
 }
 
 function targetOf(job: JobDoc, status: WorkloadStatus, deps: SyncDeps): Target {
@@ -190,7 +229,14 @@ function targetOf(job: JobDoc, status: WorkloadStatus, deps: SyncDeps): Target {
           to,
           reason: to === "PENDING" ? pending.reason : (job.reason ?? "Running"),
           message: to === "PENDING" ? pending.message : (job.message ?? ""),
-          patch: { pendingKind: pending.kind, pendingSince: since },
+          patch: {
+            pendingKind: pending.kind,
+            pendingSince: since,
+            // Demand-aware preemption counts from the first wait for capacity, whatever kind follows it.
+            ...(!job.demandSince && (pending.kind === "Unschedulable" || pending.kind === "Queued")
+              ? { demandSince: since }
+              : {}),
+          },
         },
       };
     }
@@ -205,7 +251,7 @@ function targetOf(job: JobDoc, status: WorkloadStatus, deps: SyncDeps): Target {
  * event carries a deterministic `eventId` ("<namespace>:<jobId>:finished") for consumers
  * to drop that rare repeat, as Pub/Sub's own at-least-once delivery needs anyway.
  */
-async function finish(deps: SyncDeps, job: JobDoc): Promise<void> {
+export async function finish(deps: SyncDeps, job: JobDoc): Promise<void> {
   if (!job.finishedEventPublished) {
     const claimed = await deps.store.claimFinishedEvent(job, { now: deps.clock.now(), holdMs: PUBLISH_CLAIM_MS });
     // Another sync holds the claim (or already published): it also takes the job out of the active set.

@@ -46,7 +46,13 @@ describe("Job or JobSet", () => {
       backoffLimit: 0,
     });
     expect(parts(w).container.resources.limits).toEqual({ "google.com/tpu": "4" });
-    expect(w.spec.failurePolicy).toEqual({ maxRestarts: 0 });
+    expect(w.spec.failurePolicy).toEqual({
+      maxRestarts: 0,
+      rules: [
+        { name: "disrupted", action: "RestartJobSet", onJobFailureReasons: ["BackoffLimitExceeded"] },
+        { name: "failed", action: "FailJobSet" },
+      ],
+    });
     expect(w.metadata.annotations["alpha.jobset.sigs.k8s.io/exclusive-topology"]).toBe("cloud.google.com/gke-nodepool");
   });
 
@@ -89,12 +95,13 @@ describe("lifecycle fields", () => {
     expect(job.ttlSecondsAfterFinished).toBeUndefined();
   });
 
-  it("fails on any non-zero exit, ignores disruptions, never restarts the pod", () => {
+  it("fails on any non-zero exit; a disruption fails it as BackoffLimitExceeded (Kinetic resumes); never restarts the pod", () => {
     const { job, pod } = parts(render({}));
     expect(pod.restartPolicy).toBe("Never");
+    expect(job.backoffLimit).toBe(0);
     expect(job.podFailurePolicy.rules).toEqual([
-      { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
-      { action: "FailJob", onExitCodes: { containerName: "main", operator: "NotIn", values: [0] } },
+      { action: "Count", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+      { action: "FailJob", onExitCodes: { operator: "NotIn", values: [0] } },
     ]);
   });
 });
@@ -149,7 +156,9 @@ describe("injected environment", () => {
     const e = env(render({ port: 1234 }, "j1", { outputDirBase: "gs://b/jobs/" }).spec.template.spec.containers[0]);
     expect(e).toMatchObject({
       KINETIC_JOB_ID: "j1",
-      KINETIC_OUTPUT_DIR: "gs://b/jobs/j1",
+      KINETIC_OUTPUT_DIR: "gs://b/jobs/default/j1/",
+      KINETIC_CHECKPOINT_DIR: "gs://b/jobs/default/j1/checkpoints/",
+      KINETIC_ATTEMPT: "1",
       KINETIC_WORKER_INDEX: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
       KINETIC_WORKER_COUNT: "1",
       KINETIC_COORDINATOR_ADDRESS: "localhost",
@@ -168,9 +177,9 @@ describe("injected environment", () => {
   });
 
   it("spec outputDir wins over the base; user env follows Kinetic's", () => {
-    const c = render({ outputDir: "gs://x/y", env: { A: "1" } }, "j", { outputDirBase: "gs://b" }).spec.template.spec
+    const c = render({ outputDir: "gs://xyz/y", env: { A: "1" } }, "j", { outputDirBase: "gs://b" }).spec.template.spec
       .containers[0];
-    expect(env(c).KINETIC_OUTPUT_DIR).toBe("gs://x/y");
+    expect(env(c).KINETIC_OUTPUT_DIR).toBe("gs://xyz/y/default/j/");
     expect(c.env.at(-1)).toEqual({ name: "A", value: "1" });
   });
 });

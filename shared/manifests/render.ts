@@ -24,14 +24,25 @@ import type { JobSpec } from "../schemas/job-spec.ts";
 import { labelValueError, qualifiedNameError, sanitizeLabelValue } from "../schemas/k8s-names.ts";
 import { workloadName } from "./names.ts";
 import { ACCELERATOR_LABEL, JOB_ID_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../cluster/labels.ts";
+import { jobOutputDir } from "../outputs/prefix.ts";
+import type { StorageDefaults } from "../outputs/storage-defaults.ts";
+import { attemptWorkloadName } from "./attempt-names.ts";
+import { ATTEMPT_LABEL, extraEnv, extraVolumes, initContainers, type PodExtrasInput } from "./pod-extras.ts";
+import { requestsGpu, schedulerNameField, withGpuToleration, type PodScheduling } from "./pod-scheduling.ts";
 
 export { workloadName, WORKLOAD_NAME_MAX } from "./names.ts";
 
 export interface RenderOptions {
-  /** Base for the default output dir: `<outputDirBase>/<jobId>` when the spec has no outputDir. */
+  /** Output prefix when the spec has none: the job's dir is `<prefix>/<namespace>/<jobId>/`. */
   outputDirBase?: string;
+  /** Which attempt this is (1 unless a preemption restarted the job): KINETIC_ATTEMPT and the workload's name. */
+  attempt?: number;
+  /** Storage defaults of the operator configuration (mount paths, storage class). */
+  storage?: StorageDefaults;
   /** ttlSecondsAfterFinished when the spec sets none. */
   defaultTtlSeconds?: number;
+  /** The operator config's scheduler name and GPU taint (./pod-scheduling.ts). */
+  scheduling?: PodScheduling;
   /** Stamped as the kinetic.dev/submitted-at annotation when given. */
   now?: Date;
 }
@@ -104,10 +115,32 @@ interface Shape {
   acc: ResolvedAccelerator;
 }
 
+/** The job's output dir: `<outputDir or the deployment's base>/<namespace>/<jobId>/`. */
+export function outputDirOf(jobId: string, spec: Pick<JobSpec, "outputDir" | "namespace">, base?: string) {
+  const prefix = spec.outputDir ?? base;
+  return prefix ? jobOutputDir(prefix, spec.namespace, jobId) : undefined;
+}
+
+function extrasInput(jobId: string, spec: JobSpec, shape: Shape, opts: RenderOptions): PodExtrasInput {
+  const outputDir = outputDirOf(jobId, spec, opts.outputDirBase);
+  return {
+    spec,
+    baseName: workloadName(jobId),
+    ...(outputDir ? { outputDir } : {}),
+    attempt: opts.attempt ?? 1,
+    ...(opts.storage ? { storage: opts.storage } : {}),
+    ...(shape.jobSet ? { coordinator: coordinatorAddress(shape.name, spec.namespace) } : {}),
+  };
+}
+
+/** The JobSet headless Service (subdomain = JobSet name) gives worker 0, host 0 this FQDN. */
+function coordinatorAddress(name: string, namespace: string): string {
+  return `${name}-${REPLICATED_JOB_NAME}-0-0.${name}.${namespace}.svc.cluster.local`;
+}
+
 function envFor(jobId: string, spec: JobSpec, shape: Shape, opts: RenderOptions) {
   const { name, jobSet, acc } = shape;
-  const outputDir =
-    spec.outputDir ?? (opts.outputDirBase ? `${opts.outputDirBase.replace(/\/+$/, "")}/${jobId}` : undefined);
+  const outputDir = outputDirOf(jobId, spec, opts.outputDirBase);
   const env: Array<Record<string, unknown>> = [
     { name: "KINETIC_JOB_ID", value: jobId },
     ...(outputDir ? [{ name: "KINETIC_OUTPUT_DIR", value: outputDir }] : []),
@@ -116,12 +149,9 @@ function envFor(jobId: string, spec: JobSpec, shape: Shape, opts: RenderOptions)
     { name: "KINETIC_WORKER_COUNT", value: String(spec.workers) },
     fieldRefEnv("KINETIC_HOST_INDEX", COMPLETION_INDEX_ANNOTATION),
     { name: "KINETIC_HOSTS_PER_WORKER", value: String(acc.hosts) },
-    {
-      name: "KINETIC_COORDINATOR_ADDRESS",
-      // The JobSet headless Service (subdomain = JobSet name) gives worker 0, host 0 this FQDN.
-      value: jobSet ? `${name}-${REPLICATED_JOB_NAME}-0-0.${name}.${spec.namespace}.svc.cluster.local` : "localhost",
-    },
+    { name: "KINETIC_COORDINATOR_ADDRESS", value: jobSet ? coordinatorAddress(name, spec.namespace) : "localhost" },
     ...(spec.port ? [{ name: "KINETIC_COORDINATOR_PORT", value: String(spec.port) }] : []),
+    ...extraEnv(extrasInput(jobId, spec, shape, opts)),
   ];
   if (spec.tmpfs?.tempdir && !("TMPDIR" in spec.env)) env.push({ name: "TMPDIR", value: spec.tmpfs.path });
   for (const [k, v] of Object.entries(spec.env)) env.push({ name: k, value: v });
@@ -148,14 +178,23 @@ function volumesFor(spec: JobSpec) {
 
 function podTemplate(jobId: string, spec: JobSpec, shape: Shape, labels: Record<string, string>, opts: RenderOptions) {
   const { acc } = shape;
-  const { volumes, mounts } = volumesFor(spec);
+  // A job with a build is rendered only once its build gave it an image (by digest): see shared/jobs/submit.ts.
+  if (!spec.image) throw new KineticError("internal", `job ${jobId} has no image to run yet`);
+  const extras = extrasInput(jobId, spec, shape, opts);
+  const more = extraVolumes(extras);
+  const base = volumesFor(spec);
+  const volumes = [...base.volumes, ...more.volumes];
+  const mounts = [...base.mounts, ...more.mounts];
+  const env = envFor(jobId, spec, shape, opts);
+  const inits = initContainers(extras, mounts, env, spec.image);
+  const podAnnotations = sorted({ ...spec.annotations, ...more.annotations });
   const container = {
     name: CONTAINER_NAME,
     image: spec.image,
     ...(spec.imagePullPolicy ? { imagePullPolicy: spec.imagePullPolicy } : {}),
     ...nonEmpty("command", spec.command),
     ...nonEmpty("args", spec.args),
-    env: envFor(jobId, spec, shape, opts),
+    env,
     ...nonEmpty(
       "envFrom",
       spec.secrets.map((name) => ({ secretRef: { name } })),
@@ -172,9 +211,10 @@ function podTemplate(jobId: string, spec: JobSpec, shape: Shape, labels: Record<
     ...acc.nodeSelector,
   });
   return {
-    metadata: { labels, ...nonEmpty("annotations", sorted(spec.annotations)) },
+    metadata: { labels, ...nonEmpty("annotations", podAnnotations) },
     spec: {
       restartPolicy: "Never",
+      ...schedulerNameField(opts.scheduling),
       ...(spec.serviceAccount ? { serviceAccountName: spec.serviceAccount } : {}),
       ...(spec.priority && !spec.queue ? { priorityClassName: spec.priority } : {}),
       ...nonEmpty(
@@ -182,7 +222,15 @@ function podTemplate(jobId: string, spec: JobSpec, shape: Shape, labels: Record<
         spec.imagePullSecrets.map((name) => ({ name })),
       ),
       ...nonEmpty("nodeSelector", nodeSelector),
-      ...nonEmpty("tolerations", [...acc.tolerations, ...spec.tolerations]),
+      ...nonEmpty(
+        "tolerations",
+        withGpuToleration(
+          [...acc.tolerations, ...spec.tolerations],
+          opts.scheduling,
+          requestsGpu(acc.kind, spec.resources ?? {}, opts.scheduling?.gpuResourceKey),
+        ),
+      ),
+      ...nonEmpty("initContainers", inits),
       containers: [container],
       ...nonEmpty("volumes", volumes),
     },
@@ -200,9 +248,12 @@ function jobSpecFor(spec: JobSpec, hosts: number, template: unknown, suspend: bo
     ...(ttl !== undefined ? { ttlSecondsAfterFinished: ttl } : {}),
     podFailurePolicy: {
       rules: [
-        // Preemption, eviction, node drain: not the program's fault; the pod is recreated.
-        { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
-        { action: "FailJob", onExitCodes: { containerName: CONTAINER_NAME, operator: "NotIn", values: [0] } },
+        // Spot reclaim, node loss, eviction: counted against backoffLimit 0, so the Job fails with reason
+        // BackoffLimitExceeded, which Kinetic reads as a disruption and resumes as the next attempt
+        // (KINETIC_ATTEMPT stays truthful); the program's own exit fails with PodFailurePolicy, never retried.
+        { action: "Count", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+        // Any container, init steps included: a failed download or coordinator wait is not a disruption.
+        { action: "FailJob", onExitCodes: { operator: "NotIn", values: [0] } },
       ],
     },
     template,
@@ -236,7 +287,8 @@ function nativeTtl(ttl: number | undefined): number | undefined {
  */
 export function renderWorkload(jobId: string, spec: JobSpec, opts: RenderOptions = {}): Workload {
   const acc = resolveSpec(spec);
-  const name = workloadName(jobId);
+  const attempt = opts.attempt ?? 1;
+  const name = attemptWorkloadName(jobId, attempt);
   const jobSet = needsJobSet(spec, acc);
   const shape: Shape = { name, jobSet, acc };
   const ttl = nativeTtl(spec.ttlSecondsAfterFinished ?? opts.defaultTtlSeconds);
@@ -251,6 +303,7 @@ export function renderWorkload(jobId: string, spec: JobSpec, opts: RenderOptions
   };
   const objectLabels = {
     ...podLabels,
+    ...(attempt > 1 ? { [ATTEMPT_LABEL]: String(attempt) } : {}),
     ...(spec.queue ? { [KUEUE_QUEUE_LABEL]: spec.queue } : {}),
     ...(spec.queue && spec.priority ? { [KUEUE_PRIORITY_LABEL]: spec.priority } : {}),
   };
@@ -278,8 +331,16 @@ export function renderWorkload(jobId: string, spec: JobSpec, opts: RenderOptions
       ...(suspend ? { suspend: true } : {}),
       ...(ttl !== undefined ? { ttlSecondsAfterFinished: ttl } : {}),
       network: { enableDNSHostnames: true },
-      // Any worker's failure fails the whole job (decision 5): no set-level restarts.
-      failurePolicy: { maxRestarts: 0 },
+      // Any worker's failure fails the whole job (decision 5): no set-level restarts. A child failed by a
+      // disruption (BackoffLimitExceeded, see jobSpecFor) ends the set as ReachedMaxRestarts, which Kinetic
+      // resumes as the next attempt (the whole slice together); anything else is FailJobSet.
+      failurePolicy: {
+        maxRestarts: 0,
+        rules: [
+          { name: "disrupted", action: "RestartJobSet", onJobFailureReasons: ["BackoffLimitExceeded"] },
+          { name: "failed", action: "FailJobSet" },
+        ],
+      },
       successPolicy: { operator: "All" },
       replicatedJobs: [
         {

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { JOB_STATES } from "./job-state.ts";
+import { JobAttempt } from "./job-attempts.ts";
 
 export const JobEvent = z.object({
   at: z.string(),
@@ -25,7 +26,10 @@ export const JobRecord = z.object({
   namespace: z.string(),
   /** The accelerator string as given (e.g. "tpu-v6e-8"), or "cpu". */
   accelerator: z.string(),
+  /** The image the job runs; for a job with a build, `repository@sha256:…` once the build succeeded. */
   image: z.string().optional(),
+  /** The build a job with a `build` waits on (or waited on): builds/{buildId}. */
+  buildId: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   startedAt: z.string().optional(),
@@ -35,7 +39,14 @@ export const JobRecord = z.object({
   /** Human message for the current state (scheduler message, validation error…). */
   message: z.string().optional(),
   exitCode: z.number().int().optional(),
+  /** Since when every accelerator of the running job has been below the low-utilization threshold (checkUtilization). */
+  lowUtilizationSince: z.string().optional(),
   workload: WorkloadRefSchema.optional(),
+  /** The current attempt (1 unless preemptions restarted the job) and every attempt so far, oldest first. */
+  attempt: z.number().int().optional(),
+  attempts: z.array(JobAttempt).optional(),
+  /** Where the job's outputs go (KINETIC_OUTPUT_DIR): `<prefix>/<namespace>/<id>/`. */
+  outputDir: z.string().optional(),
   /** The validated job spec as submitted (secrets are names only, never values). */
   spec: z.record(z.string(), z.unknown()).optional(),
   /** Lifecycle history, oldest first (GET /jobs/{id} includes it). */

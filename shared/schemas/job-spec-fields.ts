@@ -255,7 +255,10 @@ export const ReservationSpec = z.preprocess(
   }),
 );
 
-/** Where outputs go: a bucket URI (gs://, s3://) or an absolute path. */
+/** Where outputs go: a Cloud Storage prefix, or an absolute path (local mode only; submission checks that). */
 export const OutputDir = z
   .string()
-  .regex(/^(?:[a-z][a-z0-9+.-]*:\/\/[^\s]+|\/[^\s]*)$/, 'must be a URI such as "gs://bucket/path" or an absolute path');
+  .regex(
+    /^(?:gs:\/\/[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](?:\/[^\s]*)?|\/[^\s]*)$/,
+    'must be a Cloud Storage prefix such as "gs://bucket/path" (or an absolute path in local mode)',
+  );

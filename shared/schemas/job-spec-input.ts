@@ -27,6 +27,16 @@ import {
   Toleration,
 } from "./job-spec-fields.ts";
 import { JobId } from "./job-id.ts";
+import { DurationText } from "./duration.ts";
+import { MAX_PREEMPTIONS_LIMIT, MountPath, VolumeRequest } from "./job-spec-storage.ts";
+import { BuildRequest } from "./build-request.ts";
+
+/**
+ * A job's `build`: a build request (shared/builds/request.ts) whose `accelerator` category may be left out — it
+ * follows the job's accelerator (cpu, gpu or tpu).
+ */
+export const JobBuild = BuildRequest.extend({ accelerator: BuildRequest.shape.accelerator.optional() });
+export type JobBuild = z.output<typeof JobBuild>;
 
 export const QOS_CLASSES = ["Guaranteed", "Burstable", "BestEffort"] as const;
 export type QosClass = (typeof QOS_CLASSES)[number];
@@ -80,8 +90,14 @@ export const JOB_SPEC_LIMITS = {
 export const JobSpecInput = z.strictObject({
   /** Client-chosen job id (idempotency); becomes the Firestore doc id and the kinetic.dev/job-id label. */
   id: JobId.optional(),
-  /** Container image. Default python:3.12-slim. */
+  /** Container image. Default python:3.12-slim; absent with `build`. */
   image: Image.optional(),
+  /**
+   * Build the image instead of naming one: the job waits in BUILDING while the build runs (or joins one already
+   * running for the same inputs), then runs the built image by digest, or fails with the build's reason and log
+   * tail. Not with `image`.
+   */
+  build: JobBuild.optional(),
   imagePullPolicy: caseInsensitiveEnum(["Always", "IfNotPresent", "Never"]).optional(),
   /** Names of docker-registry Secrets in the namespace. */
   imagePullSecrets: z.array(ObjectName).optional(),
@@ -119,6 +135,11 @@ export const JobSpecInput = z.strictObject({
   workers: z.number().int("must be a whole number").min(1).max(MAX_WORKERS).optional(),
   /** Wall-clock limit from start (Job activeDeadlineSeconds; queue time does not count). */
   timeoutSeconds: z.number().int("must be a whole number").min(1).max(MAX_TIMEOUT_SECONDS).optional(),
+  /**
+   * Soft run time ("2h", "1h30m"): past it the job keeps running, but a job waiting longer than the operator
+   * config's pendingThresholdForPreemption for the same accelerator may preempt it (demand-aware preemption).
+   */
+  duration: DurationText.optional(),
   /** Delete the finished workload after this many seconds (default from the deployment). */
   ttlSecondsAfterFinished: z.number().int("must be a whole number").min(0).max(INT32_MAX).optional(),
   /** Delete the workload as soon as the job finishes, ignoring any TTL (Kaptain's forceCleanup). */
@@ -151,8 +172,18 @@ export const JobSpecInput = z.strictObject({
   /** GKE node pool name (node selector cloud.google.com/gke-nodepool). */
   computePool: LabelSafeName.optional(),
   securityContext: SecurityContext.optional(),
-  /** Output location; default <outputDirBase>/<jobId> from the deployment. */
+  /** Output prefix (gs://bucket/path; a local path in local mode): outputs go to <outputDir>/<namespace>/<id>/. */
   outputDir: OutputDir.optional(),
+  /** Mount the job's output prefix at this path through the GKE Cloud Storage FUSE CSI driver. */
+  outputMount: MountPath.optional(),
+  /** A data volume (PVC) at the data mount path (default /workload), with optional downloads. */
+  data: VolumeRequest.optional(),
+  /** A Hugging Face cache volume (PVC) at the cache mount path (default /hf_cache); sets HF_HOME. */
+  hfCache: VolumeRequest.optional(),
+  /** Preemptions (spot reclaim, node loss) survived, each resuming as the next attempt. Default 3. */
+  maxPreemptions: z.number().int("must be a whole number").min(0).max(MAX_PREEMPTIONS_LIMIT).optional(),
+  /** Multi-host jobs: seconds each host waits for the coordinator's name to resolve before starting. Default 600. */
+  hostnameResolutionTimeoutSeconds: z.number().int("must be a whole number").min(1).max(3600).optional(),
 });
 export type JobSpecInput = z.input<typeof JobSpecInput>;
 /** The input after field checks, before cross-field rules and defaults. */

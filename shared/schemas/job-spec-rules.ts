@@ -10,6 +10,7 @@ import { resolveAccelerator, type ResolvedAccelerator } from "../accelerators/re
 import { GPU_ACCELERATOR_LABEL } from "../accelerators/catalog.ts";
 import { parseQuantity } from "./quantities.ts";
 import { JOB_SPEC_DEFAULTS, type RawJobSpec } from "./job-spec-input.ts";
+import { STORAGE_MOUNT_DEFAULTS } from "./job-spec-storage.ts";
 
 type Raw = RawJobSpec;
 
@@ -103,6 +104,14 @@ export function checkCrossFields(raw: Raw, ctx: Ctx) {
     for (const i of err.issues) issue(ctx, i.field.split("."), i.message, err.code);
   }
   checkResources(raw, acc, ctx);
+  if (raw.build && raw.image !== undefined)
+    issue(ctx, ["image"], '"image" and "build" cannot both be given: a job with a build runs the image it builds');
+  if (raw.build?.accelerator && acc && raw.build.accelerator !== acc.kind)
+    issue(
+      ctx,
+      ["build", "accelerator"],
+      `is "${raw.build.accelerator}" but the job's accelerator "${acc.name}" is ${acc.kind}`,
+    );
   if (raw.spot && raw.reservation)
     issue(ctx, ["reservation"], '"spot" and "reservation" cannot both be set: Spot VMs do not consume reservations');
   if (acc && (raw.gpus === 0 || raw.gpu === 0) && acc.kind === "gpu")
@@ -146,6 +155,12 @@ export function checkCrossFields(raw: Raw, ctx: Ctx) {
   }
   for (const [name, path] of Object.entries(raw.persistentVolumeClaims ?? {}))
     claim(path, ["persistentVolumeClaims", name]);
+  // Storage volumes: their default paths are the built-in ones (an operator may move them; render re-checks).
+  if (raw.data) claim(raw.data.mountPath ?? STORAGE_MOUNT_DEFAULTS.data, ["data", "mountPath"]);
+  if (raw.hfCache) claim(raw.hfCache.mountPath ?? STORAGE_MOUNT_DEFAULTS.hfCache, ["hfCache", "mountPath"]);
+  if (raw.outputMount) claim(raw.outputMount, ["outputMount"]);
+  if (raw.data?.claim && raw.data.claim === raw.hfCache?.claim)
+    issue(ctx, ["hfCache", "claim"], `is the same claim as data.claim; one claim cannot be mounted twice`);
 }
 
 /** The memory request in bytes, as the pod will ask for it (none for BestEffort). */

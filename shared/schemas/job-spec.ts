@@ -86,7 +86,9 @@ function normalize(input: Raw) {
     }
   const spec = {
     id: raw.id,
-    image: raw.image ?? JOB_SPEC_DEFAULTS.image,
+    // A job with a build has no image until the build gives one (the record's `image`, by digest).
+    image: raw.build ? undefined : (raw.image ?? JOB_SPEC_DEFAULTS.image),
+    build: raw.build ? { ...raw.build, accelerator: raw.build.accelerator ?? acc.kind } : undefined,
     imagePullPolicy: raw.imagePullPolicy,
     imagePullSecrets: raw.imagePullSecrets ?? [],
     serviceAccount: raw.serviceAccount,
@@ -106,6 +108,7 @@ function normalize(input: Raw) {
     qos,
     workers: raw.workers ?? JOB_SPEC_DEFAULTS.workers,
     timeoutSeconds: raw.timeoutSeconds,
+    duration: raw.duration,
     ttlSecondsAfterFinished: raw.ttlSecondsAfterFinished,
     forceCleanup: raw.forceCleanup,
     priority: raw.priority,
@@ -122,6 +125,11 @@ function normalize(input: Raw) {
     computePool: raw.computePool,
     securityContext: raw.securityContext,
     outputDir: raw.outputDir,
+    outputMount: raw.outputMount,
+    data: raw.data,
+    hfCache: raw.hfCache,
+    maxPreemptions: raw.maxPreemptions,
+    hostnameResolutionTimeoutSeconds: raw.hostnameResolutionTimeoutSeconds,
   };
   // Firestore rejects undefined fields; drop them so the spec stores as-is.
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as Simplify<

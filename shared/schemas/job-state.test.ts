@@ -7,6 +7,14 @@ describe("job state machine", () => {
     for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
   });
 
+  it("puts BUILDING between QUEUED and SUBMITTED: a job waits for its image, then goes on, never back", () => {
+    expect(canTransition("QUEUED", "BUILDING")).toBe(true);
+    expect(canTransition("BUILDING", "SUBMITTED")).toBe(true);
+    expect(canTransition("BUILDING", "FAILED")).toBe(true);
+    expect(canTransition("BUILDING", "QUEUED")).toBe(false);
+    expect(canTransition("SUBMITTED", "BUILDING")).toBe(false);
+  });
+
   it("never moves backwards", () => {
     expect(canTransition("RUNNING", "PENDING")).toBe(false);
     expect(canTransition("SUBMITTED", "QUEUED")).toBe(false);

@@ -1,11 +1,13 @@
 /**
  * The job state machine. States only move forward in rank; terminal states
  * absorb. The store enforces this inside Firestore transactions, so a late or
- * reordered message can never move a job backwards.
+ * reordered message can never move a job backwards. A job that names a
+ * build waits in BUILDING (between QUEUED and SUBMITTED) until the build ends.
  */
 
 export const JOB_STATES = [
   "QUEUED",
+  "BUILDING",
   "SUBMITTED",
   "PENDING",
   "RUNNING",
@@ -17,10 +19,17 @@ export const JOB_STATES = [
 export type JobState = (typeof JOB_STATES)[number];
 
 export const TERMINAL_STATES = ["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"] as const satisfies readonly JobState[];
-export const ACTIVE_STATES = ["QUEUED", "SUBMITTED", "PENDING", "RUNNING"] as const satisfies readonly JobState[];
+export const ACTIVE_STATES = [
+  "QUEUED",
+  "BUILDING",
+  "SUBMITTED",
+  "PENDING",
+  "RUNNING",
+] as const satisfies readonly JobState[];
 
 const RANK: Record<JobState, number> = {
   QUEUED: 0,
+  BUILDING: 0.5,
   SUBMITTED: 1,
   PENDING: 2,
   RUNNING: 3,

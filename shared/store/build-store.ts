@@ -14,6 +14,8 @@ import { transitionRecord, type StateRecord, type Transition } from "./state-rec
 import { RetainedStore, type RetainedStoreOptions } from "./retained-store.ts";
 
 export const BUILDS = "builds";
+/** Build messages that can never be handled (not JSON, not a build message), kept for operators and acked. */
+export const BUILD_POISON = "buildPoison";
 
 export const BUILD_STATES = ["QUEUED", "BUILDING", "SUCCEEDED", "FAILED"] as const;
 export type BuildState = (typeof BUILD_STATES)[number];
@@ -83,6 +85,8 @@ export interface BuildStore {
   setLogTail(id: string, lines: string[]): Promise<void>;
   /** Newest first. */
   list(options?: { limit?: number }): Promise<BuildDoc[]>;
+  /** Records a message that can never be handled (once per message id; expires with the retention). */
+  recordPoison(messageId: string, reason: string, text: string): Promise<void>;
 }
 
 export function buildId(key: string, attempt: number): string {
@@ -198,6 +202,17 @@ export class DocBuildStore extends RetainedStore implements BuildStore {
 
   async setLogTail(id: string, lines: string[]): Promise<void> {
     await this.db.update(BUILDS, id, { logTail: tailOf(lines) });
+  }
+
+  async recordPoison(messageId: string, reason: string, text: string): Promise<void> {
+    const at = this.clock.now();
+    await this.db.create(BUILD_POISON, messageId.replace(/\//g, "_"), {
+      messageId,
+      reason: truncateText(reason, 2048),
+      text: truncateText(text, 8192),
+      at: at.toISOString(),
+      expireAt: new Date(at.getTime() + this.retentionMs),
+    });
   }
 
   async list(options: { limit?: number } = {}): Promise<BuildDoc[]> {

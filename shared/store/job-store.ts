@@ -50,6 +50,14 @@ export interface JobDoc extends JobRecord {
   /** When the job entered its current pending kind (Unschedulable/Queued), for pending timeouts. */
   pendingSince?: string;
   pendingKind?: string;
+  /** When the job first waited for capacity (Unschedulable or Queued); never reset: demand-aware preemption's clock. */
+  demandSince?: string;
+  /** When this pending job last had running jobs preempted for it (it waits for them before asking again). */
+  preemptionRequestedAt?: string;
+  /** Start of the current low-utilization streak (checkUtilization); absent when not low or unknown. */
+  lowUtilizationSince?: string;
+  /** checkUtilization stopped the job (Underutilized/Preempted) and its workload delete is still owed. */
+  stopPending?: boolean;
   /** Set once the job-finished event has been published. */
   finishedEventPublished?: boolean;
   /** Until when one publisher holds the right to publish the finished event (see claimFinishedEvent). */
@@ -110,6 +118,8 @@ export interface JobStore extends ExpiringRecords<JobDoc> {
   patch(key: JobKey, fields: JobPatch): Promise<void>;
   /** Active jobs, least recently updated first: costs O(active), never O(history). */
   listActive(options?: { limit?: number; startAfter?: JobDoc }): Promise<JobDoc[]>;
+  /** Jobs in BUILDING waiting on build `buildId`, by document id: O(waiting jobs). */
+  waitingOnBuild(buildId: string, options?: { limit?: number; startAfter?: JobKey }): Promise<JobDoc[]>;
   /** Newest first, filtered by state and/or namespace, with an opaque cursor. */
   list(filter?: ListFilter): Promise<{ jobs: JobDoc[]; nextCursor?: string }>;
   /** Finished jobs whose cluster objects are due for deletion at `now`: O(due), never O(history). */
@@ -239,6 +249,16 @@ export class DocJobStore extends RetainedStore implements JobStore {
       this.readVersions.set(job, s.version);
       return job;
     });
+  }
+
+  async waitingOnBuild(buildId: string, options: { limit?: number; startAfter?: JobKey } = {}): Promise<JobDoc[]> {
+    const after = options.startAfter;
+    const spec = fromDecl(QUERIES.jobsWaitingOnBuild, {
+      equals: { buildId, state: "BUILDING" },
+      limit: options.limit ?? 200,
+      ...(after ? { startAfter: [jobKey(after)] } : {}),
+    });
+    return (await this.db.query(JOBS, spec)).map((s) => fromDoc(s.data));
   }
 
   async list(filter: ListFilter = {}): Promise<{ jobs: JobDoc[]; nextCursor?: string }> {

@@ -58,6 +58,15 @@ export const QUERIES = {
     ],
     usedBy: "shared/store/job-store.ts list",
   },
+  /** A build ended: the jobs waiting on it (O(waiting jobs), never O(history)); equality only, pages by id. */
+  jobsWaitingOnBuild: {
+    collection: "jobs",
+    fields: [
+      { field: "buildId", order: "ASCENDING" },
+      { field: "state", order: "ASCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts waitingOnBuild",
+  },
   /** cleanupTtl: finished jobs whose cluster objects are due for deletion. */
   finishedJobsDueForCleanup: {
     collection: "jobs",
@@ -76,6 +85,15 @@ export const QUERIES = {
       { field: "cleanupDueAt", order: "ASCENDING" },
     ],
     usedBy: "shared/cleanup/workloads.ts sweepDueRecords",
+  },
+  /** GET /builds?namespace=…: the builds requested for a namespace, newest first. */
+  buildRefsByNamespaceNewest: {
+    collection: "buildRefs",
+    fields: [
+      { field: "namespace", order: "ASCENDING" },
+      { field: "at", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/build-refs.ts list",
   },
 } as const satisfies Record<string, QueryDecl>;
 

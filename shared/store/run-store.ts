@@ -7,6 +7,7 @@ import type { DocDb } from "./docs.ts";
 import { expiringRecords, type Expiring, type ExpiringRecords } from "./expiring.ts";
 
 export const CLEANUP_RUNS = "cleanupRuns";
+export const UTILIZATION_RUNS = "utilizationRuns";
 
 /** The fields every run record has; a cron adds its own counts. */
 export interface RunRecord {

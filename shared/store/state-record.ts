@@ -38,6 +38,8 @@ export interface StateRecord<S extends string> {
 export interface Transition<S extends string, R> {
   /** Apply only from one of these states (e.g. QUEUED → SUBMITTED, so a duplicate creator changes nothing). */
   from?: S[];
+  /** Apply only when the record as stored passes this check (e.g. it still names the workload the move was read from). */
+  when?: (current: R) => boolean;
   to: S;
   reason: string;
   message?: string;
@@ -74,6 +76,7 @@ export function applyTransition<S extends string, R extends StateRecord<S>>(
   // A message comes from outside (an API server, a scheduler): bounded, so a record always fits its document.
   const input = given.message === undefined ? given : { ...given, message: truncateText(given.message) };
   if (input.from && !input.from.includes(current.state)) return undefined;
+  if (input.when && !input.when(current)) return undefined;
   if (!options.machine.canTransition(current.state, input.to)) return undefined;
   const sameState = current.state === input.to;
   const changed =

@@ -12,6 +12,12 @@
  * many handlers race (reference checks 1, 2, 18). Trial states never move
  * backwards and terminal states absorb (state-record.ts), so duplicate and
  * reordered events are no-ops (checks 16, 17).
+ *
+ * The searcher's history is the domain's `StudyDoc.history`, but it is not
+ * stored on the study document (Firestore caps a document at 1 MiB; a trial
+ * with ten parameters takes ~400 B): the store keeps it in chunks of
+ * HISTORY_CHUNK trials, studyHistory/{namespace}:{id}:{chunk}, read in the
+ * same transaction as the study and written only where they changed.
  */
 import { KineticError, truncateText } from "../errors.ts";
 import type { Assignment } from "../tuning/hyperparameters.ts";
@@ -21,6 +27,9 @@ import { trialJobId } from "../tuning/substitute.ts";
 import { defined, type Doc, type DocDb, type DocTransaction, type StoreStats } from "./docs.ts";
 import { applyTransition, type StateRecord, type Transition } from "./state-record.ts";
 import { RetainedStore, type RetainedStoreOptions } from "./retained-store.ts";
+import { STUDY_HISTORY, changedChunks, chunkCount, chunkIds, withHistory, type Stored } from "./study-history.ts";
+
+export { HISTORY_CHUNK, STUDY_HISTORY } from "./study-history.ts";
 
 export const STUDIES = "studies";
 export const STUDY_TRIALS = "studyTrials";
@@ -102,7 +111,10 @@ export interface StudyDoc extends StateRecord<StudyState> {
   /** Created and not finished (CREATED or PENDING). */
   active: number;
   counts: TrialCounts;
-  /** The searcher's whole state (shared/tuning ARCHITECTURE.md invariant 1), by index. */
+  /**
+   * The searcher's whole state (shared/tuning ARCHITECTURE.md invariant 1), by index. Stored in
+   * studyHistory chunks, not on the study document; `list()` returns studies without it (empty).
+   */
   history: SearchTrial[];
   best?: BestTrial;
   notes: string[];
@@ -177,6 +189,11 @@ export interface StudyStore {
   ): Promise<R>;
   /** A trial's own move (CREATED → PENDING after dispatch): only the trial document. */
   transitionTrial(namespace: string, trialId: string, input: Transition<TrialState, TrialDoc>): Promise<boolean>;
+  /** Several trials' own moves in one transaction (a fan-out marks its dispatched trials at once): how many applied. */
+  transitionTrials(
+    namespace: string,
+    moves: Array<{ trialId: string; input: Transition<TrialState, TrialDoc> }>,
+  ): Promise<number>;
   /** Records a pushed report; idempotent per (trial, step). False: already had that step, or trial finished/unknown. */
   reportMetrics(namespace: string, trialId: string, step: number, values: Record<string, number>): Promise<boolean>;
   /** Records a message that can never be processed (it is acked), once per message id. */
@@ -191,7 +208,10 @@ export class DocStudyStore extends RetainedStore implements StudyStore {
   }
 
   async create(study: StudyDoc) {
-    if (await this.db.create(STUDIES, studyKey(study), toDoc(study))) return { created: true, study };
+    if (study.history.length) throw new KineticError("internal", `study ${study.id}: a new study has no history`);
+    const { history: _none, ...stored } = study;
+    if (await this.db.create(STUDIES, studyKey(study), toDoc({ ...stored, historyChunks: 0 })))
+      return { created: true, study };
     const existing = await this.get(study);
     if (!existing) throw new KineticError("unavailable", `study ${study.id} vanished during create`);
     return { created: false, study: existing };
@@ -199,7 +219,11 @@ export class DocStudyStore extends RetainedStore implements StudyStore {
 
   async get(key: StudyKey) {
     const snap = await this.db.get(STUDIES, studyKey(key));
-    return snap ? (snap.data as unknown as StudyDoc) : undefined;
+    if (!snap) return undefined;
+    const stored = snap.data as unknown as Stored<StudyDoc>;
+    const ids = chunkIds(stored, stored.historyChunks ?? 0);
+    const chunks = ids.length ? await this.db.getAll(STUDY_HISTORY, ids) : [];
+    return withHistory(stored, chunks);
   }
 
   async list(options: { namespace?: string; limit?: number } = {}) {
@@ -207,7 +231,8 @@ export class DocStudyStore extends RetainedStore implements StudyStore {
     // Equality only (Firestore's automatic single-field index): no composite index to deploy.
     const where = options.namespace ? [{ field: "namespace", op: "==" as const, value: options.namespace }] : [];
     const snaps = await this.db.query(STUDIES, { where, limit });
-    return snaps.map((s) => s.data as unknown as StudyDoc);
+    // A listing shows summaries: each study's history would be one more read per chunk.
+    return snaps.map((s) => withHistory(s.data as unknown as Stored<StudyDoc>, []));
   }
 
   async getTrial(namespace: string, trialId: string) {
@@ -234,29 +259,47 @@ export class DocStudyStore extends RetainedStore implements StudyStore {
     return this.db.transaction(async (tx) => {
       const snap = await tx.get(STUDIES, studyKey(key));
       if (!snap) throw new KineticError("not-found", `study ${key.id} not found`);
-      const trialSnap = trialId ? await tx.get(STUDY_TRIALS, trialKey(key.namespace, trialId)) : undefined;
-      const study = snap.data as unknown as StudyDoc;
+      const stored = snap.data as unknown as Stored<StudyDoc>;
+      const [trialSnap, ...chunks] = await Promise.all([
+        trialId ? tx.get(STUDY_TRIALS, trialKey(key.namespace, trialId)) : undefined,
+        ...chunkIds(stored, stored.historyChunks ?? 0).map((id) => tx.get(STUDY_HISTORY, id)),
+      ]);
+      const study = withHistory(stored, chunks);
       const { write, result } = step({
         study,
         ...(trialSnap ? { trial: trialSnap.data as unknown as TrialDoc } : {}),
         now: this.clock.now(),
       });
-      if (write) commit(tx, study, write);
+      if (write) commit(tx, study, write, stored.historyChunks === undefined);
       return result;
     });
   }
 
   async transitionTrial(namespace: string, trialId: string, input: Transition<TrialState, TrialDoc>) {
+    return (await this.transitionTrials(namespace, [{ trialId, input }])) === 1;
+  }
+
+  async transitionTrials(
+    namespace: string,
+    moves: Array<{ trialId: string; input: Transition<TrialState, TrialDoc> }>,
+  ) {
+    if (!moves.length) return 0;
     return this.db.transaction(async (tx) => {
-      const snap = await tx.get(STUDY_TRIALS, trialKey(namespace, trialId));
-      if (!snap) return false;
-      const next = applyTransition(snap.data as unknown as TrialDoc, input, this.clock.now(), {
-        machine: TRIAL_MACHINE,
-        retentionMs: this.retentionMs,
+      const snaps = await Promise.all(moves.map((m) => tx.get(STUDY_TRIALS, trialKey(namespace, m.trialId))));
+      let applied = 0;
+      moves.forEach((m, i) => {
+        const snap = snaps[i];
+        const next =
+          snap &&
+          applyTransition(snap.data as unknown as TrialDoc, m.input, this.clock.now(), {
+            machine: TRIAL_MACHINE,
+            retentionMs: this.retentionMs,
+          });
+        if (!next) return;
+        tx.set(STUDY_TRIALS, trialKey(namespace, m.trialId), toDoc(next));
+        applied++;
       });
-      if (!next) return false;
-      tx.set(STUDY_TRIALS, trialKey(namespace, trialId), toDoc(next));
-      return true;
+      return applied;
     });
   }
 
@@ -287,13 +330,14 @@ export class DocStudyStore extends RetainedStore implements StudyStore {
         for (const id of ids.slice(i, i + 400)) tx.delete(STUDY_TRIALS, id);
       });
     await this.db.transaction(async (tx) => {
+      for (const id of chunkIds(study, chunkCount(study.history.length))) tx.delete(STUDY_HISTORY, id);
       tx.delete(STUDIES, studyKey(study));
     });
   }
 }
 
 /** The budget as an invariant of every commit, whatever the domain computed. */
-function commit(tx: DocTransaction, before: StudyDoc, write: StudyWrite): void {
+function commit(tx: DocTransaction, before: StudyDoc, write: StudyWrite, rewriteAll: boolean): void {
   const after = write.study;
   const p = after.spec.parallelTrials;
   const fail = (why: string) => {
@@ -307,7 +351,10 @@ function commit(tx: DocTransaction, before: StudyDoc, write: StudyWrite): void {
     if (isNew && (t.index >= after.issued || t.id !== trialJobId(after.id, t.index))) fail(`create trial ${t.id}`);
     tx.set(STUDY_TRIALS, trialKey(after.namespace, t.id), toDoc(t));
   }
-  tx.set(STUDIES, studyKey(after), toDoc(after));
+  for (const chunk of changedChunks(before, after, rewriteAll))
+    tx.set(STUDY_HISTORY, chunk.id, toDoc({ trials: chunk.trials, expireAt: after.expireAt }));
+  const { history, ...study } = after;
+  tx.set(STUDIES, studyKey(after), toDoc({ ...study, historyChunks: chunkCount(history.length) }));
 }
 
 function toDoc(value: object): Doc {

@@ -27,7 +27,10 @@ interface Decided {
   cancelInFlight: boolean;
 }
 
-const DISPATCH_CONCURRENCY = 16;
+/** Job submits in flight at once per study pass (each is a Firestore create, a Kubernetes create and a transition). */
+export const DISPATCH_CONCURRENCY = 16;
+/** Trials marked PENDING per transaction (Firestore: at most 500 writes in one). */
+const MARK_BATCH = 400;
 // Contention on one study document is expected (many trials end at once): retry the transaction a few times.
 const TX_RETRY = { attempts: 6, baseDelayMs: 50, maxDelayMs: 1_000 };
 
@@ -95,8 +98,19 @@ async function afterCommit(deps: StudyDeps, d: Decided, options: { recover: bool
     const stuck = (await deps.studies.getTrials(study.namespace, ids)).filter((t) => t.state === "CREATED");
     toDispatch = [...d.trials, ...stuck];
   }
-  // A wide fan-out (parallelTrials up to 1,000) submits a bounded number of jobs at once.
-  await forEachLimit(toDispatch, DISPATCH_CONCURRENCY, (trial) => dispatchTrial(deps, study, trial));
+  // A wide fan-out (parallelTrials up to 1,000) submits a bounded number of jobs at once, then marks the
+  // submitted trials PENDING in one transaction per MARK_BATCH (not one per trial: bench/tuning/fanout.ts).
+  // A transient fault ends the pass (the message is redelivered); what was submitted until then is marked still.
+  const dispatched: Array<{ trialId: string; message: string }> = [];
+  try {
+    await forEachLimit(toDispatch, DISPATCH_CONCURRENCY, async (trial) => {
+      const message = await dispatchTrial(deps, study, trial);
+      if (message !== undefined) dispatched.push({ trialId: trial.id, message });
+    });
+  } finally {
+    for (let i = 0; i < dispatched.length; i += MARK_BATCH)
+      await markDispatched(deps, study, dispatched.slice(i, i + MARK_BATCH));
+  }
   if (d.cancelInFlight)
     await cancelTrials(deps, study, "the study stopped: " + (study.stopping?.reason ?? study.reason));
   if (isTerminalStudyState(study.state) && study.active === 0 && study.spec.deleteStudy) {
@@ -118,8 +132,11 @@ export function trialSpec(study: StudyDoc, trial: TrialDoc): Record<string, unkn
   };
 }
 
-/** Submits the trial's job (idempotent: same id, same spec) and marks the trial PENDING. */
-export async function dispatchTrial(deps: StudyDeps, study: StudyDoc, trial: TrialDoc): Promise<void> {
+/**
+ * Submits the trial's job (idempotent: same id, same spec). Returns what to record on the trial when it is
+ * marked PENDING, or undefined when the job was rejected (then the trial is recorded FAILED here).
+ */
+export async function dispatchTrial(deps: StudyDeps, study: StudyDoc, trial: TrialDoc): Promise<string | undefined> {
   const outcome = await submitJob(deps, {
     spec: trialSpec(study, trial),
     principal: study.principal,
@@ -133,14 +150,24 @@ export async function dispatchTrial(deps: StudyDeps, study: StudyDoc, trial: Tri
       reason: "JobRejected",
       message: outcome.error.message,
     });
-    return;
+    return undefined;
   }
-  await deps.studies.transitionTrial(study.namespace, trial.id, {
-    from: ["CREATED"],
-    to: "PENDING",
-    reason: "Dispatched",
-    message: `job ${outcome.job.id} ${outcome.job.state}`,
-  });
+  return `job ${outcome.job.id} ${outcome.job.state}`;
+}
+
+/** CREATED → PENDING for submitted trials; one that already finished (its event overtook us) stays as it is. */
+function markDispatched(deps: StudyDeps, study: StudyDoc, trials: Array<{ trialId: string; message: string }>) {
+  return withRetry(
+    () =>
+      deps.studies.transitionTrials(
+        study.namespace,
+        trials.map(({ trialId, message }) => ({
+          trialId,
+          input: { from: ["CREATED"], to: "PENDING", reason: "Dispatched", message },
+        })),
+      ),
+    TX_RETRY,
+  );
 }
 
 /** Cancels every in-flight trial's job and records the trials CANCELLED (not failed, check 7). */

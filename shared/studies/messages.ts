@@ -6,7 +6,8 @@
  * (its subscription on the job-events topic), ends trials.
  */
 import { z } from "zod";
-import { JobFinishedEvent } from "../bus/event-bus.ts";
+import { JobFinishedEvent, type EventBus } from "../bus/event-bus.ts";
+import type { StudyKey } from "../store/study-store.ts";
 
 export const StudyCreateMessage = z.object({
   type: z.literal("study.create"),
@@ -21,3 +22,13 @@ export const StudyDriveMessage = z.object({
 
 export const TuningMessage = z.discriminatedUnion("type", [StudyCreateMessage, StudyDriveMessage, JobFinishedEvent]);
 export type TuningMessage = z.infer<typeof TuningMessage>;
+
+/**
+ * Asks tuneStudy for one pass of the study's loop: how the API hands a new
+ * study's fan-out to the function (a 1,000-trial fan-out is many submits,
+ * retried by Pub/Sub if an instance dies, instead of one long HTTP request).
+ */
+export function publishDrive(bus: EventBus, key: StudyKey): Promise<string> {
+  const message: z.infer<typeof StudyDriveMessage> = { type: "study.drive", namespace: key.namespace, studyId: key.id };
+  return bus.publish("tuning", message, { studyId: key.id });
+}

@@ -10,6 +10,8 @@ import { MemoryCluster } from "../cluster/memory-cluster.ts";
 import type { WorkloadRef } from "../cluster/types.ts";
 import { syncJobs } from "../jobs/sync.ts";
 import { memoryDeps, type MemoryDeps } from "../testing.ts";
+import { driveStudy } from "./drive.ts";
+import { onTrialEvent } from "./events.ts";
 
 /** A MemoryCluster that also serves logs, set per workload name. */
 export class LoggingCluster extends MemoryCluster {
@@ -54,7 +56,7 @@ export async function finishJobs(deps: StudyTestDeps, outcomes: Record<string, F
       job.workload,
       f.ok
         ? { phase: "Succeeded", finishedAt: deps.clock.now().toISOString() }
-        : { phase: "Failed", reason: "BackoffLimitExceeded", exitCode: f.exitCode ?? 1 },
+        : { phase: "Failed", reason: "PodFailurePolicy", exitCode: f.exitCode ?? 1 },
     );
   }
   const before = deps.bus.messages.length;
@@ -70,4 +72,37 @@ export async function finishJobs(deps: StudyTestDeps, outcomes: Record<string, F
 export async function activeTrialJobs(deps: StudyTestDeps, id = "st"): Promise<string[]> {
   const study = await deps.studies.get({ namespace: "ns", id });
   return (study?.history ?? []).filter((h) => h.state === "pending").map((h) => `${id}-${h.index}`);
+}
+
+/**
+ * Plays tuneStudy and the syncJobs cron over memory deps in the background,
+ * for tests of clients that create a study through the API and wait for it:
+ * every `study.drive` the API published is driven, every trial in flight is
+ * ended as `finish` says, and its job.finished event delivered. Stop it with
+ * the returned function.
+ */
+export function studyWorker(deps: StudyTestDeps, finish: (jobId: string) => Finish): () => Promise<void> {
+  let seen = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      // Each message once, in order, as the push subscriptions deliver them to tuneStudy.
+      while (seen < deps.bus.messages.length) {
+        const m = deps.bus.messages[seen++]!;
+        const data = m.data as { type?: string; namespace?: string; studyId?: string };
+        if (m.topic === "tuning" && data.type === "study.drive")
+          await driveStudy(deps, { namespace: data.namespace!, id: data.studyId! });
+        if (m.topic === "jobEvents") await onTrialEvent(deps, m.data as JobFinishedEvent);
+      }
+      for (const study of await deps.studies.list({ namespace: "ns" })) {
+        const running = await activeTrialJobs(deps, study.id);
+        if (running.length) await finishJobs(deps, Object.fromEntries(running.map((j) => [j, finish(j)])));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../shared/clock.ts";
 import type { DocDb } from "../../shared/store/docs.ts";
-import { LOG_TAIL_LINES, type NewBuild } from "../../shared/store/build-store.ts";
+import { BUILD_POISON, LOG_TAIL_LINES, type NewBuild } from "../../shared/store/build-store.ts";
 import { createStores } from "../../shared/stores.ts";
 
 const KEY = "ab".repeat(32);
@@ -92,6 +92,17 @@ export function buildStoreContract(backend: string, open: () => DocDb): void {
       expect(retries.filter((r) => r.created)).toHaveLength(1);
       for (const r of retries) expect(r.build).toMatchObject({ id: `${KEY}-2`, attempt: 2 });
       expect((await builds.latest(KEY))?.attempt).toBe(2);
+    });
+
+    it("records a poison message once per message id, bounded, with an expiry", async () => {
+      const docs = open();
+      const builds = createStores(docs, { clock: new ManualClock("2026-03-01T00:00:00Z") }).builds;
+      await builds.recordPoison("m/1", "not JSON", "x".repeat(20_000));
+      await builds.recordPoison("m/1", "again", "y");
+      const snap = await docs.get(BUILD_POISON, "m_1");
+      expect(snap?.data).toMatchObject({ messageId: "m/1", reason: "not JSON" });
+      expect((snap?.data.text as string).length).toBeLessThanOrEqual(8192);
+      expect(snap?.data.expireAt).toBeInstanceOf(Date);
     });
 
     it("lists newest first", async () => {

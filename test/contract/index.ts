@@ -4,8 +4,10 @@ import { buildStoreContract } from "./build-store.contract.ts";
 import { docsContract } from "./docs.contract.ts";
 import { jobStoreContract } from "./job-store.contract.ts";
 import { leaseStoreContract } from "./lease-store.contract.ts";
+import { operatorConfigStoreContract } from "./operator-config-store.contract.ts";
 import { runStoreContract } from "./run-store.contract.ts";
 import { studyStoreContract } from "./study-store.contract.ts";
+import { repoStoreContract } from "./repo-store.contract.ts";
 
 export function storeContracts(backend: string, open: () => DocDb): void {
   docsContract(backend, open);
@@ -14,4 +16,6 @@ export function storeContracts(backend: string, open: () => DocDb): void {
   runStoreContract(backend, open);
   buildStoreContract(backend, open);
   studyStoreContract(backend, open);
+  repoStoreContract(backend, open);
+  operatorConfigStoreContract(backend, open);
 }

@@ -295,6 +295,27 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
       expect(await store.claimFinishedEvent({ namespace: "ns", id: "missing" }, { now, holdMs: 60_000 })).toBe(false);
     });
 
+    it("finds the jobs waiting on a build: BUILDING with that buildId only, by id, in pages", async () => {
+      const { store } = newStore();
+      for (const id of ["w3", "w1", "w2", "other", "moved"]) {
+        await store.create({ id, namespace: "ns", accelerator: "cpu" });
+        await store.transition(
+          { namespace: "ns", id },
+          { to: "BUILDING", reason: "BuildJoined", patch: { buildId: id === "other" ? "b-2" : "b-1" } },
+        );
+      }
+      await store.transition(
+        { namespace: "ns", id: "moved" },
+        { from: ["BUILDING"], to: "SUBMITTED", reason: "Created" },
+      );
+      const first = await store.waitingOnBuild("b-1", { limit: 2 });
+      expect(first.map((j) => j.id)).toEqual(["w1", "w2"]);
+      const rest = await store.waitingOnBuild("b-1", { limit: 2, startAfter: first[1]! });
+      expect(rest.map((j) => j.id)).toEqual(["w3"]);
+      expect((await store.waitingOnBuild("b-2")).map((j) => j.id)).toEqual(["other"]);
+      expect(await store.waitingOnBuild("b-3")).toEqual([]);
+    });
+
     it("lists expired records and deletes only those unchanged since they were read", async () => {
       const { store, clock } = newStore();
       await store.create({ id: "x1", namespace: "ns", accelerator: "cpu", state: "REJECTED" });

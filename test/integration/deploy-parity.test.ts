@@ -11,6 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FUNCTIONS } from "../../functions/deploy.ts";
 import { parseInfraConfig } from "../../infra/config.ts";
 import { createTestNamespace, skipUnless, waitFor, type TestNamespace } from "../../testbed/index.ts";
 import { startFakeGoogleCerts, type FakeGoogleCerts, type IdTokenClaims } from "../fakes/google-certs.ts";
@@ -29,6 +30,8 @@ const kueue = skipUnless("kueue");
 let google: FakeGoogleCerts;
 let ns: TestNamespace;
 let rendered: Rendered;
+/** Functions anyone may call: their requests carry no Google identity, and they authenticate in their own way. */
+const PUBLIC = new Set(FUNCTIONS.filter((f) => f.trigger.kind === "http" && f.trigger.public).map((f) => f.name));
 let pubsub: PubSub;
 const host = new FunctionHost();
 const served = new Map<string, Served>(); // by deployed URL
@@ -108,6 +111,7 @@ describe("each deployed function refuses what Google would not send it", () => {
   it("401 for a wrong audience, issuer, expiry or signature; 403 for an identity it does not take", async () => {
     const now = Math.floor(Date.now() / 1000);
     for (const fn of rendered.functions) {
+      if (PUBLIC.has(fn.entryPoint)) continue; // its own signature check, below
       const t = rendered.triggers.find((x) => x.target === fn.deployedUrl);
       const aud = t?.audience ?? fn.deployedUrl;
       const email = t?.serviceAccountEmail ?? ALICE;
@@ -127,6 +131,31 @@ describe("each deployed function refuses what Google would not send it", () => {
       expect(await call(`Bearer ${google.mintForged({ aud, email })}`), `${fn.name} signature`).toBe(401);
       expect(await call("Bearer a-static-token"), `${fn.name} static token`).toBe(401);
       expect(await call(token({ aud, email: "mallory@example.com" })), `${fn.name} identity`).toBe(403);
+    }
+  });
+
+  it("a public function (the push hook: forges cannot send Google ID tokens) takes no token as its authentication", async () => {
+    const hooks = rendered.functions.filter((f) => PUBLIC.has(f.entryPoint));
+    expect(hooks.map((f) => f.entryPoint)).toEqual(["pushHook"]);
+    for (const fn of hooks) {
+      const call = async (authorization?: string) => {
+        const res = await fetch(`${local(fn.deployedUrl)}/hooks/not-registered`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-github-event": "push",
+            ...(authorization ? { authorization } : {}),
+          },
+          body: "{}",
+        });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      expect(await call(), `${fn.name} unsigned`).toBe(401);
+      expect(
+        await call(token({ aud: fn.deployedUrl, email: ALICE })),
+        `${fn.name} a valid ID token is no signature`,
+      ).toBe(401);
     }
   });
 

@@ -115,26 +115,38 @@ afterAll(() => {
 });
 
 describe("npm start", () => {
-  it("--once runs the example job to SUCCEEDED and leaves its output file", { timeout: 300_000 }, async () => {
-    const dir = dataDir();
-    const run = npmStart(["--once", "--data-dir", dir]);
-    const code = await run.exited;
-    const out = run.output();
-    expect(code, out).toBe(0);
-    // Progress as it happened: state changes and the script's metric lines.
-    expect(out).toMatch(/SUBMITTED\s+Created/);
-    expect(out).toMatch(/│ epoch=5 loss=\d+\.\d{4}/);
-    const final = /Final state: (\w+)/.exec(out);
-    expect(final?.[1], out).toBe("SUCCEEDED");
-    const output = /Output: (\S+) \(([^)]*)\)/.exec(out);
-    expect(output?.[1]).toMatch(new RegExp(`^${dir}/outputs/example-train-[0-9a-f]{6}$`));
-    expect(output?.[2]).toBe("model.json");
-    const model = JSON.parse(readFileSync(join(output![1]!, "model.json"), "utf8")) as Record<string, number>;
-    expect(model.epochs).toBe(5);
-    expect(model.w).toBeCloseTo(2, 1);
-    expect(model.b).toBeCloseTo(1, 1);
-    expect(processesMentioning(dir)).toEqual([]);
-  });
+  it(
+    "--once runs every example to its end: the job with its output file, build, study and resume",
+    { timeout: 300_000 },
+    async () => {
+      const dir = dataDir();
+      const run = npmStart(["--once", "--data-dir", dir]);
+      const code = await run.exited;
+      const out = run.output();
+      expect(code, out).toBe(0);
+      // Progress as it happened: state changes and the script's metric lines.
+      expect(out).toMatch(/SUBMITTED\s+Created/);
+      expect(out).toMatch(/│ epoch=5 loss=\d+\.\d{4}/);
+      const final = /Final state: (\w+)/.exec(out);
+      expect(final?.[1], out).toBe("SUCCEEDED");
+      const output = /Output: (\S+) \(([^)]*)\)/.exec(out);
+      expect(output?.[1]).toMatch(new RegExp(`^${dir}/outputs/default/example-train-[0-9a-f]{6}$`));
+      // The model, and the checkpoints the script wrote each epoch (KINETIC_CHECKPOINT_DIR, inside the output dir).
+      expect(output?.[2]).toBe("checkpoints, model.json");
+      const model = JSON.parse(readFileSync(join(output![1]!, "model.json"), "utf8")) as Record<string, number>;
+      expect(model.epochs).toBe(5);
+      expect(model.w).toBeCloseTo(2, 1);
+      expect(model.b).toBeCloseTo(1, 1);
+      // The other examples, each to what it shows: one build for two pushes, a study's best trial, a resumed attempt.
+      expect(out).toMatch(/ran twice, built once/);
+      expect(out).toMatch(/Study example-study-[0-9a-f]{6} SUCCEEDED \(MaxTrialsReached\)\n\s+best: trial /);
+      expect(out).toMatch(/resumed from epoch=3/);
+      expect(out).toMatch(/SUCCEEDED after 2 attempts/);
+      expect(out).toContain("Examples: job, build, study, resume succeeded.");
+      expect(out).not.toContain("Exception from a finished function");
+      expect(processesMentioning(dir)).toEqual([]);
+    },
+  );
 
   it(
     "serves the API for `kinetic jobs list`, and Ctrl-C stops every process it started",

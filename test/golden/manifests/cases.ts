@@ -124,4 +124,21 @@ export const GOLDEN_CASES: GoldenCase[] = [
     jobId: "Nightly_Eval.Run-2026-01-01T00-00-00Z-with-a-rather-long-suffix",
     spec: { priority: "low-priority", command: ["python", "eval.py"] },
   },
+  {
+    // A resumed spot job (attempt 2) with a job-owned data volume, a shared HF cache, downloads and a FUSE mount.
+    name: "storage-resume",
+    jobId: "llm-finetune",
+    spec: {
+      accelerator: "nvidia-l4",
+      spot: true,
+      image: TORCH,
+      command: ["python", "finetune.py"],
+      secrets: ["hf-token"],
+      outputMount: "/outputs",
+      data: { size: "200Gi", storageClass: "premium-rwo", download: ["gs://my-datasets/alpaca/"] },
+      hfCache: { claim: "hf-cache-shared", size: "500Gi", download: ["hf://meta-llama/Llama-3.1-8B"] },
+      maxPreemptions: 5,
+    },
+    opts: { ...GOLDEN_OPTIONS, attempt: 2 },
+  },
 ];

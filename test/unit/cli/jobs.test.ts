@@ -162,7 +162,7 @@ describe("jobs list / status / logs / cancel", () => {
     expect(r.stderr).toContain("More jobs: kinetic jobs list --cursor 1");
     const bad = await sb.run(["jobs", "list", "--state", "sleeping"], env);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--state must be one of QUEUED, SUBMITTED");
+    expect(bad.stderr).toContain("--state must be one of QUEUED, BUILDING, SUBMITTED");
     const badLimit = await sb.run(["jobs", "list", "--limit", "0"], env);
     expect(badLimit.code).toBe(2);
   });

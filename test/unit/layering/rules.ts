@@ -37,7 +37,7 @@ const LAYER_MAY_IMPORT: Record<string, string[]> = {
 };
 
 /** The shared/ domain: only the composition root, functions and tooling sit above it. */
-const DOMAIN = ["shared/jobs/", "shared/cleanup/", "shared/builds/", "shared/studies/"];
+const DOMAIN = ["shared/jobs/", "shared/cleanup/", "shared/builds/", "shared/studies/", "shared/utilization/"];
 const COMPOSITION_ROOT = "shared/deps.ts";
 /** shared/ modules that sit above the domain and may import it. */
 const ABOVE_DOMAIN = [COMPOSITION_ROOT, "shared/stores.ts", "shared/testing.ts"];
