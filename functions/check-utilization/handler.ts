@@ -9,30 +9,16 @@
 import type { Request, Response } from "express";
 import type { Deps } from "../../shared/deps.ts";
 import { tickRunId } from "../../shared/cleanup/run.ts";
-import { KineticError } from "../../shared/errors.ts";
-import { assertOperator } from "../../shared/jobs/namespace-policy.ts";
 import { utilizationDeps } from "../../shared/utilization/deps.ts";
 import { runUtilizationCheck } from "../../shared/utilization/run.ts";
-import { sendError } from "../http.ts";
+import { cronCaller, sendError } from "../http.ts";
 
 export function checkUtilizationHandler(getDeps: () => Promise<Deps>) {
   return async (req: Request, res: Response): Promise<void> => {
     try {
       const deps = await getDeps();
       const principal = await deps.auth.authenticate(req.get("authorization"));
-      const scheduleTime = req.get("x-cloudscheduler-scheduletime");
-      if (scheduleTime !== undefined && !deps.config.schedulers.includes(principal.id)) {
-        throw new KineticError("permission-denied", "only the scheduler's identity may name a schedule time", {
-          issues: [
-            {
-              field: "X-CloudScheduler-ScheduleTime",
-              message: `${principal.id} is not in KINETIC_SCHEDULER_PRINCIPALS`,
-            },
-          ],
-        });
-      }
-      if (scheduleTime === undefined)
-        assertOperator(deps.config.namespacePolicy, principal.id, "a manual utilization check");
+      const scheduleTime = cronCaller(req, deps.config, principal.id, "a manual utilization check");
       const summary = await runUtilizationCheck(utilizationDeps(deps), {
         ...(scheduleTime ? { runId: tickRunId(scheduleTime) } : {}),
         trigger: scheduleTime ? "schedule" : principal.id,

@@ -10,9 +10,7 @@ import type { Deps } from "../../shared/deps.ts";
 import { cleanupDeps } from "../../shared/cleanup/cleanup-deps.ts";
 import { cleanupOptionsFor, parseCleanupRequest } from "../../shared/cleanup/request.ts";
 import { runCleanup } from "../../shared/cleanup/run.ts";
-import { KineticError } from "../../shared/errors.ts";
-import { assertOperator } from "../../shared/jobs/namespace-policy.ts";
-import { sendError } from "../http.ts";
+import { cronCaller, sendError } from "../http.ts";
 
 export function cleanupTtlHandler(getDeps: () => Promise<Deps>) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -20,20 +18,7 @@ export function cleanupTtlHandler(getDeps: () => Promise<Deps>) {
       const deps = await getDeps();
       const principal = await deps.auth.authenticate(req.get("authorization"));
       const input = parseCleanupRequest(req.body, req.query);
-      const scheduleTime = req.get("x-cloudscheduler-scheduletime");
-      // A schedule time is the run's identity (a retried tick does nothing again), so a forged one could
-      // pre-complete a future tick: only the scheduler's own identity may name it.
-      if (scheduleTime !== undefined && !deps.config.schedulers.includes(principal.id)) {
-        throw new KineticError("permission-denied", "only the scheduler's identity may name a schedule time", {
-          issues: [
-            {
-              field: "X-CloudScheduler-ScheduleTime",
-              message: `${principal.id} is not in KINETIC_SCHEDULER_PRINCIPALS`,
-            },
-          ],
-        });
-      }
-      if (scheduleTime === undefined) assertOperator(deps.config.namespacePolicy, principal.id, "a manual cleanup run");
+      const scheduleTime = cronCaller(req, deps.config, principal.id, "a manual cleanup run");
       const options = cleanupOptionsFor(input, {
         ...(scheduleTime ? { scheduleTime } : {}),
         principal: principal.id,

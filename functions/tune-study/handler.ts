@@ -7,7 +7,7 @@
  * and acked, so it never loops.
  */
 import { KineticError } from "../../shared/errors.ts";
-import { decodePubsubEvent, type CloudEventLike } from "../../shared/jobs/envelope.ts";
+import { decodeTypedMessage, type CloudEventLike } from "../../shared/jobs/envelope.ts";
 import { createStudy } from "../../shared/studies/create.ts";
 import { driveStudy } from "../../shared/studies/drive.ts";
 import { onTrialEvent } from "../../shared/studies/events.ts";
@@ -20,31 +20,20 @@ export type TuningOutcome =
   | { status: "trial"; result: string };
 
 export async function handleTuningMessage(deps: StudyDeps, event: CloudEventLike): Promise<TuningOutcome> {
-  let message;
-  try {
-    message = decodePubsubEvent(event);
-  } catch (err) {
-    deps.log.error("dropping an event that carries no Pub/Sub message", { eventId: event.id, error: err });
-    return { status: "poison", reason: "no Pub/Sub message" };
-  }
+  const decoded = await decodeTypedMessage(event, TuningMessage, {
+    what: "a tuning message",
+    log: deps.log,
+    recordPoison: (id, reason, text) => deps.studies.recordPoison(id, reason, text),
+  });
+  if (!decoded.ok) return { status: "poison", reason: decoded.reason };
+  const { message } = decoded;
   const poison = async (reason: string): Promise<TuningOutcome> => {
     deps.log.warn("poison tuning message recorded and acked", { messageId: message.messageId, reason });
     await deps.studies.recordPoison(message.messageId, reason, message.text);
     return { status: "poison", reason };
   };
-  let body: unknown;
   try {
-    body = JSON.parse(message.text);
-  } catch (err) {
-    return poison(`not JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const parsed = TuningMessage.safeParse(body);
-  if (!parsed.success)
-    return poison(
-      `not a tuning message: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    );
-  try {
-    const m = parsed.data;
+    const m = decoded.data;
     switch (m.type) {
       case "study.create": {
         const { study } = await createStudy(deps, { spec: m.spec, principal: "pubsub" });

@@ -8,7 +8,7 @@
  * still waiting, which is idempotent.
  */
 import { KineticError } from "../errors.ts";
-import { decodePubsubEvent, type CloudEventLike } from "../jobs/envelope.ts";
+import { decodeTypedMessage, type CloudEventLike } from "../jobs/envelope.ts";
 import type { JobDeps } from "../jobs/submit.ts";
 import { isTerminalBuildState, type BuildState } from "../store/build-store.ts";
 import { BuildRunMessage } from "./build-messages.ts";
@@ -28,31 +28,20 @@ export function requireImages(deps: JobDeps): ImageDeps {
 
 export async function handleBuildRun(deps: JobDeps, event: CloudEventLike): Promise<BuildRunOutcome> {
   const images = requireImages(deps);
-  let message;
-  try {
-    message = decodePubsubEvent(event);
-  } catch (err) {
-    deps.log.error("dropping an event that carries no Pub/Sub message", { eventId: event.id, error: err });
-    return { status: "poison", reason: "no Pub/Sub message" };
-  }
-  const poison = async (reason: string): Promise<BuildRunOutcome> => {
-    deps.log.warn("poison build message recorded and acked", { messageId: message.messageId, reason });
-    await images.builds.recordPoison(message.messageId, reason, message.text);
+  const decoded = await decodeTypedMessage(event, BuildRunMessage, {
+    what: "a build message",
+    log: deps.log,
+    recordPoison: (id, reason, text) => images.builds.recordPoison(id, reason, text),
+  });
+  if (!decoded.ok) return { status: "poison", reason: decoded.reason };
+  const { buildId } = decoded.data;
+  let build = await images.builds.get(buildId);
+  if (!build) {
+    const reason = `no build ${buildId}`;
+    deps.log.warn("poison build message recorded and acked", { messageId: decoded.message.messageId, reason });
+    await images.builds.recordPoison(decoded.message.messageId, reason, decoded.message.text);
     return { status: "poison", reason };
-  };
-  let body: unknown;
-  try {
-    body = JSON.parse(message.text);
-  } catch (err) {
-    return poison(`not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const parsed = BuildRunMessage.safeParse(body);
-  if (!parsed.success)
-    return poison(
-      `not a build message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
-    );
-  let build = await images.builds.get(parsed.data.buildId);
-  if (!build) return poison(`no build ${parsed.data.buildId}`);
   // Not finished: run it (or find another builder holding it, or a backend that reports its own end).
   if (!isTerminalBuildState(build.state)) build = await executeBuild(images, build);
   const woken = await wakeJobsWaitingOn(deps, build);

@@ -36,18 +36,20 @@ export class MemoryBuilder implements ImageBuilder {
   calls: BuildPlan[] = [];
   fail: Error | undefined;
   private readonly registry: MemoryRegistry;
-  constructor(registry: MemoryRegistry) {
+  private readonly options: { delayMs: number; resolvedPackages: Record<string, string> };
+  constructor(registry: MemoryRegistry, options: { delayMs?: number; resolvedPackages?: Record<string, string> } = {}) {
     this.registry = registry;
+    this.options = { delayMs: options.delayMs ?? 5, resolvedPackages: options.resolvedPackages ?? {} };
   }
   async start(plan: BuildPlan, log: (line: string) => void): Promise<BuildStart> {
     this.calls.push(plan);
     log(`building ${plan.key}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, this.options.delayMs));
     if (this.fail) throw this.fail;
     const image = `${plan.repository}:${plan.key}`;
     const digest = "sha256:" + plan.key;
     this.registry.images.set(image, digest);
-    return { status: "finished", output: { image, digest, resolvedPackages: {} } };
+    return { status: "finished", output: { image, digest, resolvedPackages: this.options.resolvedPackages } };
   }
 }
 

@@ -5,51 +5,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.ts";
 import { MemoryDocs } from "../store/memory-docs.ts";
 import { DocBuildStore } from "../store/build-store.ts";
-import type { ImageRegistry, ManifestHead } from "../registry/oci-client.ts";
-import { formatImageRef, parseImageRef, type ImageRef } from "../registry/reference.ts";
-import { BuildFailure, type BuildPlan, type BuildStart, type ImageBuilder } from "./builder.ts";
+import { BuildFailure } from "./builder.ts";
+import { KIT_BASE, KIT_BASE_DIGEST, MemoryBuilder, MemoryRegistry } from "./build-test-kit.ts";
 import { executeBuild, type BuildDeps } from "./execute.ts";
 import { requestBuild } from "./request-build.ts";
 import { waitForBuild } from "./wait.ts";
 
-const BASE = "reg.test/kinetic/base:1";
-const BASE_DIGEST = "sha256:" + "b".repeat(64);
-
-/** A registry in memory: reference → digest; counts HEADs. */
-class FakeRegistry implements ImageRegistry {
-  readonly images = new Map<string, string>([[BASE, BASE_DIGEST]]);
-  heads = 0;
-  async head(ref: string | ImageRef): Promise<ManifestHead | undefined> {
-    this.heads++;
-    const s = typeof ref === "string" ? formatImageRef(parseImageRef(ref)) : formatImageRef(ref);
-    const digest = this.images.get(s);
-    return digest ? { digest, mediaType: "application/vnd.oci.image.manifest.v1+json", size: 1 } : undefined;
-  }
-  async labels() {
-    return {};
-  }
-}
-
-/** A builder that takes a while, then "pushes" to the fake registry; or fails as told. */
-class FakeBuilder implements ImageBuilder {
-  readonly recipe = "fake@1";
-  calls: BuildPlan[] = [];
-  fail: Error | undefined;
-  private readonly registry: FakeRegistry;
-  constructor(registry: FakeRegistry) {
-    this.registry = registry;
-  }
-  async start(plan: BuildPlan, log: (line: string) => void): Promise<BuildStart> {
-    this.calls.push(plan);
-    log(`building ${plan.key}`);
-    await new Promise((r) => setTimeout(r, 30));
-    if (this.fail) throw this.fail;
-    const image = `${plan.repository}:${plan.key}`;
-    const digest = "sha256:" + plan.key;
-    this.registry.images.set(image, digest);
-    return { status: "finished", output: { image, digest, resolvedPackages: { numpy: "2.1.0" } } };
-  }
-}
+const BASE = KIT_BASE;
+const BASE_DIGEST = KIT_BASE_DIGEST;
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -61,8 +24,8 @@ function context(files: Record<string, string> = { "train.py": "print(1)\n" }): 
 }
 
 function setup() {
-  const registry = new FakeRegistry();
-  const builder = new FakeBuilder(registry);
+  const registry = new MemoryRegistry();
+  const builder = new MemoryBuilder(registry, { delayMs: 30, resolvedPackages: { numpy: "2.1.0" } });
   const docs = new MemoryDocs();
   const clock = new ManualClock();
   const builds = new DocBuildStore(docs, { clock });

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { KineticError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 
 const PubsubMessage = z.looseObject({
   data: z.string().optional(),
@@ -55,4 +56,51 @@ export function decodePubsubEvent(event: CloudEventLike): DecodedMessage {
     attributes: m.attributes ?? {},
     text: m.data ? Buffer.from(m.data, "base64").toString("utf8") : "",
   };
+}
+
+/** Records a message no redelivery can fix, so it is acked once and kept for an operator (a poison collection). */
+export type RecordPoison = (messageId: string, reason: string, text: string) => Promise<void>;
+
+export type TypedMessage<T> =
+  { ok: true; data: T; message: DecodedMessage } | { ok: false; reason: string; message?: DecodedMessage };
+
+/**
+ * A push message decoded and validated against `schema`: an event without a Pub/Sub message is logged and dropped
+ * (it has no id to record it by); text that is not JSON, or JSON of another shape, is recorded with `recordPoison`
+ * and logged. Either way the caller acks: no redelivery makes a malformed message valid.
+ */
+export async function decodeTypedMessage<T>(
+  event: CloudEventLike,
+  schema: z.ZodType<T>,
+  o: {
+    /** What the message should be, for the reason: "a build message", "a tuning message". */
+    what: string;
+    log: Pick<Logger, "warn" | "error">;
+    recordPoison: RecordPoison;
+  },
+): Promise<TypedMessage<T>> {
+  let message: DecodedMessage;
+  try {
+    message = decodePubsubEvent(event);
+  } catch (err) {
+    o.log.error("dropping an event that carries no Pub/Sub message", { eventId: event.id, error: err });
+    return { ok: false, reason: "no Pub/Sub message" };
+  }
+  const poison = async (reason: string): Promise<TypedMessage<T>> => {
+    o.log.warn(`poison message recorded and acked: not ${o.what}`, { messageId: message.messageId, reason });
+    await o.recordPoison(message.messageId, reason, message.text);
+    return { ok: false, reason, message };
+  };
+  let body: unknown;
+  try {
+    body = JSON.parse(message.text);
+  } catch (err) {
+    return poison(`not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    return poison(
+      `not ${o.what}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
+  return { ok: true, data: parsed.data, message };
 }

@@ -11,54 +11,28 @@ import { createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useLocalStack } from "./local-stack-support.ts";
 import { runBuildExample, githubPushDelivery } from "../../scripts/examples/build-example.ts";
-import { LocalStack } from "../../scripts/lib/local-stack.ts";
 import { buildsPaths } from "../../scripts/lib/oci-registry.ts";
 import { BuildApiClient } from "../../shared/client/build-client.ts";
-import { createLogger } from "../../shared/log.ts";
 import { OciRegistryClient } from "../../shared/registry/oci-client.ts";
 import { sandbox } from "../unit/cli/helpers.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
-let stack: LocalStack;
-let dataDir: string;
-const logLines: string[] = [];
+const local = useLocalStack("push-hook", { requireBuilds: true });
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "kinetic-push-hook-it-"));
-  stack = new LocalStack({
-    dataDir,
-    project: "kinetic-push-hook-it",
-    cluster: { kind: "local" },
-    cronIntervalMs: 500,
-    log: createLogger({}, (line) => void logLines.push(line)),
-    say: () => {},
-  });
-  await stack.start();
-  if (!stack.deps?.images || !stack.registry) {
-    throw new Error(
-      "image builds are off in the local stack: the registry and crane are not built (npm run testbed:build)",
-    );
-  }
-}, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-const hookBase = () => stack.functions.get("pushHook")!.url;
+const hookBase = () => local.stack.functions.get("pushHook")!.url;
 
 describe("push hooks on the local stack", () => {
   it("push → webhook → crane build into the registry → the job file's job SUCCEEDS; the same content again builds nothing", async () => {
     const said: string[] = [];
     const r = await runBuildExample({
       repoRoot: REPO_ROOT,
-      apiUrl: stack.apiUrl,
-      token: stack.token,
+      apiUrl: local.stack.apiUrl,
+      token: local.stack.token,
       hookUrl: hookBase(),
-      registryHost: stack.registry!,
+      registryHost: local.stack.registry!,
       cranePath: buildsPaths().bin("crane"),
       say: (l) => void said.push(l),
       timeoutMs: 240_000,
@@ -82,13 +56,13 @@ describe("push hooks on the local stack", () => {
     expect(second.answer.push).not.toHaveProperty("buildId");
     expect(second.job).toMatchObject({ id: `train-${second.commit.slice(0, 12)}`, state: "SUCCEEDED" });
     expect(second.job.image).toBe(`${repository}@${digest}`);
-    const builds = await stack.deps!.builds.list({ limit: 500 });
+    const builds = await local.stack.deps!.builds.list({ limit: 500 });
     expect(builds.filter((b) => b.key === first.build!.key)).toHaveLength(1);
     expect(said.join("\n")).toMatch(/nothing built/);
   });
 
   it("bad signature and unknown repository → 401 with no build; filtered branch → 202 ignored; concurrent copies of a delivery build once", async () => {
-    const api = new BuildApiClient({ baseUrl: stack.apiUrl, token: async () => stack.token });
+    const api = new BuildApiClient({ baseUrl: local.stack.apiUrl, token: async () => local.stack.token });
     const work = mkdtempSync(join(tmpdir(), "kinetic-push-hook-repo-"));
     try {
       const origin = join(work, "origin.git");
@@ -112,7 +86,7 @@ describe("push hooks on the local stack", () => {
       git(src, "commit", "--quiet", "-m", "model");
       git(src, "push", "--quiet", origin, "HEAD:main");
       const commit = git(src, "rev-parse", "HEAD");
-      const base = `${stack.registry!}/kinetic/example-base:py`;
+      const base = `${local.stack.registry!}/kinetic/example-base:py`;
       const { pushBaseImage } = await import("../../scripts/examples/build-example.ts");
       pushBaseImage(buildsPaths().bin("crane"), base);
       const { repo, secret } = await api.addRepo({
@@ -130,7 +104,7 @@ describe("push hooks on the local stack", () => {
         const res = await fetch(url, { method: "POST", headers: d.headers, body: d.body });
         return { status: res.status, body: (await res.json()) as Record<string, unknown> };
       };
-      const buildCount = async () => (await stack.deps!.builds.list({ limit: 500 })).length;
+      const buildCount = async () => (await local.stack.deps!.builds.list({ limit: 500 })).length;
       const before = await buildCount();
 
       const bad = await post(push("main", "not-the-secret"));
@@ -140,7 +114,7 @@ describe("push hooks on the local stack", () => {
       });
       expect((await post(push("main"), `${hookBase()}/hooks/nope-0000000000`)).status).toBe(401);
       expect(await buildCount()).toBe(before);
-      expect(logLines.join("\n")).not.toContain(commit);
+      expect(local.logLines.join("\n")).not.toContain(commit);
 
       const filtered = await post(push("feature/x"));
       expect(filtered).toEqual({ status: 202, body: { ignored: "branch feature/x is filtered out" } });
@@ -161,7 +135,7 @@ describe("push hooks on the local stack", () => {
       const buildId = (accepted[0]!.body.push as { buildId?: string }).buildId;
       expect(buildId).toMatch(/^[0-9a-f]{64}-1$/);
       const key = buildId!.slice(0, 64);
-      expect((await stack.deps!.builds.list({ limit: 500 })).filter((b) => b.key === key)).toHaveLength(1);
+      expect((await local.stack.deps!.builds.list({ limit: 500 })).filter((b) => b.key === key)).toHaveLength(1);
       // The same commit in a new delivery (a second hook, a re-push) is a duplicate too.
       expect((await post(push("main"))).body).toMatchObject({ duplicate: true });
     } finally {
@@ -174,11 +148,11 @@ describe("push hooks on the local stack", () => {
     const work = mkdtempSync(join(tmpdir(), "kinetic-cli-build-"));
     try {
       const env = {
-        KINETIC_API_URL: stack.apiUrl,
-        KINETIC_API_TOKEN: stack.token,
+        KINETIC_API_URL: local.stack.apiUrl,
+        KINETIC_API_TOKEN: local.stack.token,
         KINETIC_PROJECT: "kinetic-push-hook-it",
       };
-      const base = `${stack.registry!}/kinetic/example-base:py`;
+      const base = `${local.stack.registry!}/kinetic/example-base:py`;
       const { pushBaseImage } = await import("../../scripts/examples/build-example.ts");
       pushBaseImage(buildsPaths().bin("crane"), base);
       writeFileSync(join(work, "train.py"), `print(${Date.now()})\n`);
@@ -215,7 +189,7 @@ describe("push hooks on the local stack", () => {
       expect((await sb.run(["repos", "rm", id], env)).code).toBe(3);
 
       // A base image that is not there: FAILED with the reason, exit 4.
-      const failed = await sb.run(["build", work, "--base-image", `${stack.registry!}/kinetic/none:1`], env);
+      const failed = await sb.run(["build", work, "--base-image", `${local.stack.registry!}/kinetic/none:1`], env);
       expect(failed.code).toBe(4);
       expect(failed.stdout).toMatch(/FAILED \(BaseImageMissing\)/);
     } finally {

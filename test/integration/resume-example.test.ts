@@ -5,47 +5,25 @@
  * its log says "resumed from epoch=3" and never prints epoch 1 again — to end SUCCEEDED with both attempts on
  * the record and the model in the job's output folder.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useLocalStack } from "./local-stack-support.ts";
 import { runResumeExample } from "../../scripts/examples/resume-example.ts";
-import { LocalStack } from "../../scripts/lib/local-stack.ts";
-import { createLogger } from "../../shared/log.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
-let stack: LocalStack;
-let dataDir: string;
-const logLines: string[] = [];
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "kinetic-resume-example-it-"));
-  stack = new LocalStack({
-    dataDir,
-    project: "kinetic-resume-example-it",
-    cluster: { kind: "local" },
-    cronIntervalMs: 500,
-    log: createLogger({}, (line) => void logLines.push(line)),
-    say: () => {},
-  });
-  await stack.start();
-}, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const local = useLocalStack("resume-example");
 
 describe("the npm start preemption example", () => {
   it("preempted after epoch 3, resumes from its checkpoint as attempt 2 and SUCCEEDS with 2 attempts", async () => {
     const said: string[] = [];
     const result = await runResumeExample({
       repoRoot: REPO_ROOT,
-      apiUrl: stack.apiUrl,
-      token: stack.token,
+      apiUrl: local.stack.apiUrl,
+      token: local.stack.token,
       say: (l) => void said.push(l),
     });
-    const context = `${said.join("\n")}\n${logLines.filter((l) => /ERROR|WARN/.test(l)).join("\n")}`;
+    const context = `${said.join("\n")}\n${local.problems()}`;
     expect(result.job.state, context).toBe("SUCCEEDED");
     expect(
       result.job.attempts?.map((a) => a.outcome),
@@ -66,7 +44,7 @@ describe("the npm start preemption example", () => {
       attempt2.some((l) => /epoch=8 /.test(l)),
       context,
     ).toBe(true);
-    const model = join(stack.outputRoot, "default", result.job.id, "model.json");
+    const model = join(local.stack.outputRoot, "default", result.job.id, "model.json");
     expect(existsSync(model), context).toBe(true);
     expect(JSON.parse(readFileSync(model, "utf8"))).toMatchObject({ epochs: 8 });
   }, 240_000);

@@ -7,49 +7,26 @@
  * is called directly: the study goes API → tuning topic → tuneStudy → jobs →
  * syncJobs → job-events topic → tuneStudy, as in the cloud.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useLocalStack } from "./local-stack-support.ts";
 import { runStudyExample } from "../../scripts/examples/study-example.ts";
-import { LocalStack } from "../../scripts/lib/local-stack.ts";
 import { StudyApiClient } from "../../shared/client/study-client.ts";
-import { createLogger } from "../../shared/log.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
-let stack: LocalStack;
-let dataDir: string;
-const logLines: string[] = [];
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "kinetic-study-example-it-"));
-  stack = new LocalStack({
-    dataDir,
-    project: "kinetic-study-example-it",
-    cluster: { kind: "local" },
-    cronIntervalMs: 500,
-    log: createLogger({}, (line) => void logLines.push(line)),
-    say: () => {},
-  });
-  await stack.start();
-}, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const local = useLocalStack("study-example");
 
 describe("the npm start tuning example", () => {
   it("runs 6 trials of the Python objective, 2 at a time, to Succeeded and prints the best trial", async () => {
     const said: string[] = [];
     const status = await runStudyExample({
       repoRoot: REPO_ROOT,
-      apiUrl: stack.apiUrl,
-      token: stack.token,
+      apiUrl: local.stack.apiUrl,
+      token: local.stack.token,
       target: "local",
       say: (l) => void said.push(l),
     });
-    const context = `${said.join("\n")}\n${logLines.filter((l) => /ERROR|WARN/.test(l)).join("\n")}`;
+    const context = `${said.join("\n")}\n${local.problems()}`;
     expect(status, context).toMatchObject({
       state: "SUCCEEDED",
       reason: "MaxTrialsReached",
@@ -57,7 +34,7 @@ describe("the npm start tuning example", () => {
       counts: { succeeded: 6, failed: 0, metricsUnavailable: 0, pending: 0, running: 0 },
     });
     // The best is the lowest loss the objective printed, among the trials' own values.
-    const api = new StudyApiClient({ baseUrl: stack.apiUrl, token: async () => stack.token });
+    const api = new StudyApiClient({ baseUrl: local.stack.apiUrl, token: async () => local.stack.token });
     const trials = await api.studyTrials(status.id, status.namespace);
     const losses = trials.map((t) => t.objective as number);
     expect(status.best!.value).toBe(Math.min(...losses));
