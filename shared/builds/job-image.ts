@@ -21,6 +21,7 @@ import type { Logger } from "../log.ts";
 import type { RuntimeConfig } from "../runtime-config.ts";
 import { formatImageRef, parseImageRef } from "../registry/reference.ts";
 import type { JobBuild } from "../schemas/job-spec-input.ts";
+import type { BuildRefStore } from "../store/build-refs.ts";
 import type { BuildDoc } from "../store/build-store.ts";
 import type { JobDoc, JobStore } from "../store/job-store.ts";
 import { publishBuildRun } from "./build-messages.ts";
@@ -63,6 +64,8 @@ export interface JobImageDeps {
   log: Logger;
   config: Pick<RuntimeConfig, "resubmitAfterSeconds">;
   images?: ImageDeps | undefined;
+  /** When present, the job's namespace is recorded on its build, so its users see the build in the builds API. */
+  buildRefs?: BuildRefStore | undefined;
 }
 
 export type JobImage =
@@ -94,6 +97,7 @@ export async function resolveJobImage(deps: JobImageDeps, job: JobDoc, build: Jo
     if (err instanceof KineticError && !err.retryable) return failJob(deps, job, "BuildInvalid", err.message);
     throw err;
   }
+  if (outcome.build) await referenceBuild(deps, job, outcome.build.id);
   switch (outcome.status) {
     case "up-to-date":
       return { status: "ready", job, image: pinnedImage(outcome.image, outcome.digest) };
@@ -117,6 +121,28 @@ export async function resolveJobImage(deps: JobImageDeps, job: JobDoc, build: Jo
       if (next?.status === "failed") return failJob(deps, waiting, BUILD_FAILED, next.message, b.id);
       return { status: "waiting", job: waiting };
     }
+  }
+}
+
+// References written by this instance: a thousand jobs of one namespace waiting on one build write its reference once
+// per instance, not once per job (one document, which Firestore would throttle).
+const referenced = new Set<string>();
+
+async function referenceBuild(deps: JobImageDeps, job: JobDoc, buildId: string): Promise<void> {
+  const id = `${job.namespace}:${buildId}`;
+  if (!deps.buildRefs || referenced.has(id)) return;
+  if (referenced.size > 10_000) referenced.clear();
+  referenced.add(id);
+  try {
+    await deps.buildRefs.add({
+      namespace: job.namespace,
+      buildId,
+      at: deps.clock.now().toISOString(),
+      source: `job:${job.id}`,
+    });
+  } catch (err) {
+    referenced.delete(id); // the next job of the namespace writes it
+    deps.log.warn("could not record the build's namespace", { buildId, namespace: job.namespace, error: err });
   }
 }
 

@@ -68,6 +68,9 @@ describe("jobs that name a build", () => {
     expect(buildMessages(deps)).toHaveLength(1);
     expect(buildMessages(deps)[0]!.data).toEqual({ type: "build.run", buildId: jobs[0]!.buildId });
     expect(deps.cluster.objects.size).toBe(0);
+    // The job's namespace is recorded on the build, so its users find it in the builds API.
+    expect(await deps.buildRefs.has("ns", jobs[0]!.buildId!)).toBe(true);
+    expect(await deps.buildRefs.has("other", jobs[0]!.buildId!)).toBe(false);
 
     const run = envelope(buildMessages(deps)[0]!.data);
     const out = await handleBuildRun(deps, run);

@@ -83,7 +83,8 @@ describe("demand-aware preemption", () => {
     // Four runs at once (overlapping ticks): one holds the lease, the victim is stopped once.
     const runs = await Promise.all([1, 2, 3, 4].map(() => check(deps, metrics.prometheus.url)));
     expect(runs.reduce((n, r) => n + r.counts.preempted, 0)).toBe(1);
-    expect(runs.filter((r) => r.status === "skipped").length).toBeGreaterThanOrEqual(1);
+    // Whether the runs overlap is up to the machine: a run either held the lease and finished, or found it held.
+    for (const r of runs) expect(["completed", "skipped"]).toContain(r.status);
 
     const victim = (await deps.store.get(overdueH100.key))!;
     expect(victim).toMatchObject({ state: "FAILED", reason: "Preempted", active: false });
