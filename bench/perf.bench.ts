@@ -21,12 +21,14 @@
  *   KINETIC_PERF_N=200        sequential submissions (and floor runs) for latency
  *   KINETIC_PERF_ROUNDS=3     cold starts per function
  *   KINETIC_PERF_ONLY=latency,throughput,coldstart   a subset
+ *   KINETIC_PERF_COLD=submitJob,api,syncJobs,cleanupTtl   the functions whose cold start is timed, each from
+ *                              source and from the deployed bundle (default: those four; "all" = every function)
  *   KINETIC_PERF_CPU_PROF=DIR  CPU-profile the submitJob and floor processes of the throughput
  *                              run, and print where their time went after warm-up
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import { FUNCTIONS } from "../functions/deploy.ts";
@@ -52,6 +54,8 @@ const N = Number(process.env.KINETIC_PERF_N ?? 200);
 const ROUNDS = Number(process.env.KINETIC_PERF_ROUNDS ?? 3);
 const ONLY = (process.env.KINETIC_PERF_ONLY ?? "latency,throughput,coldstart").split(",");
 const CPU_PROF = process.env.KINETIC_PERF_CPU_PROF;
+const COLD = (process.env.KINETIC_PERF_COLD ?? "submitJob,api,syncJobs,cleanupTtl").split(",");
+const coldFunctions = COLD.includes("all") ? FUNCTIONS : FUNCTIONS.filter((f) => COLD.includes(f.name));
 const REPO = resolve(import.meta.dirname, "..");
 
 export const TRANSPORT_NOTE =
@@ -59,6 +63,14 @@ export const TRANSPORT_NOTE =
   "Pub/Sub pushes as fast as the function answers). No figure below goes through it: latency calls the handler " +
   "directly, throughput and cold starts POST push bodies with our own driver. `npm run bench -- submit` shows " +
   "the emulator's transport separately.";
+
+/** The bundle's chunk of one function ("functions/submit-job/index.ts" → "./dist/…/submit-job-HASH.js"). */
+function bundleChunk(bundleDir: string, source: string): string {
+  const stem = basename(dirname(source));
+  const file = readdirSync(bundleDir).find((f) => f.startsWith(`${stem}-`) && f.endsWith(".js"));
+  if (!file) throw new Error(`no chunk for ${source} in ${bundleDir}`);
+  return `./${relative(REPO, join(bundleDir, file))}`;
+}
 
 async function main(): Promise<boolean> {
   console.log(TRANSPORT_NOTE);
@@ -116,8 +128,13 @@ async function main(): Promise<boolean> {
       // Its own empty namespace: cleanupTtl's first request reads every Kinetic object of the namespace it is given.
       const coldNs = await createTestNamespace("perf-cold", { kubeConfig });
       const cold = await measureColdStarts({
+        only: coldFunctions.map((f) => f.name),
         extra: [
-          { name: "submitJob (deployed bundle)", target: "submitJob", source: "dist/perf-functions/index.js" },
+          ...coldFunctions.map((f) => ({
+            name: `${f.name} (deployed bundle)`,
+            target: f.name,
+            source: "dist/perf-functions/index.js",
+          })),
           SDK_FLOOR,
         ],
         kubeconfigPath,
@@ -127,14 +144,19 @@ async function main(): Promise<boolean> {
         logDir: workDir,
         env: childEnv,
       });
-      rmSync(bundleDir, { recursive: true, force: true });
       await coldNs.cleanup().catch(() => undefined);
       rows.push(...coldStartRows(cold));
       details.push(formatColdStartDetail(cold));
       const profiles = [
         importProfile("bare functions-framework", "./bench/perf/bare-function.ts", join(workDir, "trace-bare.json")),
-        ...FUNCTIONS.map((f) => importProfile(f.name, `./${f.source}`, join(workDir, `trace-${f.name}.json`))),
+        ...coldFunctions.map((f) => importProfile(f.name, `./${f.source}`, join(workDir, `trace-${f.name}.json`))),
+        // What a bundled function loads on its first request: its own chunk (the entry loads only the framework).
+        ...coldFunctions.map((f) => {
+          const chunk = bundleChunk(bundleDir, f.source);
+          return importProfile(`${f.name} (bundle chunk)`, chunk, join(workDir, `trace-${f.name}-bundle.json`));
+        }),
       ];
+      rmSync(bundleDir, { recursive: true, force: true });
       const packages = [
         "@google-cloud/functions-framework",
         "@kubernetes/client-node",

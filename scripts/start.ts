@@ -339,6 +339,7 @@ async function main(): Promise<number> {
   say("Kinetic is running. The HTTP API:");
   say(`  API URL:   ${stack.apiUrl}`);
   say(`  API token: ${stack.token}`);
+  say(`  Dashboard: ${stack.apiUrl}/ui/  (sign in with the API token)`);
   say("Try it:");
   say(`  KINETIC_API_URL=${stack.apiUrl} KINETIC_API_TOKEN=${stack.token} npm run kinetic -- jobs list`);
   say(`  curl -H "Authorization: Bearer ${stack.token}" ${stack.apiUrl}/jobs`);

@@ -9,16 +9,18 @@ import { repoRoutes } from "./repo-routes.ts";
 import { operatorConfigRoutes } from "./operator-config-routes.ts";
 import { outputRoutes } from "./output-routes.ts";
 import { preemptRoutes } from "./preempt-routes.ts";
+import { dashboardRoutes } from "./dashboard-routes.ts";
 
-functions.http(
-  "api",
-  createApiApp(getDeps, [
-    adminRoutes,
-    studyRoutes,
-    operatorConfigRoutes,
-    buildRoutes,
-    repoRoutes,
-    outputRoutes,
-    preemptRoutes,
-  ]),
-);
+/** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
+export const handler = createApiApp(getDeps, [
+  adminRoutes,
+  studyRoutes,
+  operatorConfigRoutes,
+  buildRoutes,
+  repoRoutes,
+  outputRoutes,
+  preemptRoutes,
+  dashboardRoutes,
+]);
+
+functions.http("api", handler);

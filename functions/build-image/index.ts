@@ -7,4 +7,7 @@ import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
 import { buildImagePush } from "./push.ts";
 
-functions.http("buildImage", buildImagePush(getDeps));
+/** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
+export const handler = buildImagePush(getDeps);
+
+functions.http("buildImage", handler);

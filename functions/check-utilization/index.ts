@@ -3,4 +3,7 @@ import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
 import { checkUtilizationHandler } from "./handler.ts";
 
-functions.http("checkUtilization", checkUtilizationHandler(getDeps));
+/** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
+export const handler = checkUtilizationHandler(getDeps);
+
+functions.http("checkUtilization", handler);

@@ -7,4 +7,7 @@ import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
 import { cloudBuildsPush } from "./push.ts";
 
-functions.http("cloudBuilds", cloudBuildsPush(getDeps));
+/** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
+export const handler = cloudBuildsPush(getDeps);
+
+functions.http("cloudBuilds", handler);

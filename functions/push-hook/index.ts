@@ -3,4 +3,7 @@ import * as functions from "@google-cloud/functions-framework";
 import { pushHookEndpoint } from "./handler.ts";
 import { pushHookDeps } from "./deps.ts";
 
-functions.http("pushHook", pushHookEndpoint(pushHookDeps));
+/** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
+export const handler = pushHookEndpoint(pushHookDeps);
+
+functions.http("pushHook", handler);

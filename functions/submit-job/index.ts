@@ -6,4 +6,7 @@ import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
 import { submitJobPush } from "./push.ts";
 
-functions.http("submitJob", submitJobPush(getDeps));
+/** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
+export const handler = submitJobPush(getDeps);
+
+functions.http("submitJob", handler);

@@ -3,4 +3,7 @@ import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
 import { syncJobsHandler } from "./handler.ts";
 
-functions.http("syncJobs", syncJobsHandler(getDeps));
+/** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
+export const handler = syncJobsHandler(getDeps);
+
+functions.http("syncJobs", handler);

@@ -7,4 +7,7 @@ import * as functions from "@google-cloud/functions-framework";
 import { getDeps } from "../../shared/deps.ts";
 import { tuneStudyPush } from "./push.ts";
 
-functions.http("tuneStudy", tuneStudyPush(getDeps));
+/** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
+export const handler = tuneStudyPush(getDeps);
+
+functions.http("tuneStudy", handler);

@@ -65,7 +65,45 @@ export function dependencyRanges(names: string[], root: RootPackage): Record<str
   return Object.fromEntries(names.map((n) => [n, root.dependencies[n]!]));
 }
 
-export type BundleOptions = Pick<BuildOptions, "entryPoints" | "outdir" | "target" | "plugins">;
+export type BundleOptions = Pick<BuildOptions, "entryPoints" | "outdir" | "target" | "plugins"> & {
+  /** npm packages bundled in (with everything they import) instead of left external. */
+  inline?: string[];
+};
+
+const RESOLVING = Symbol("resolving");
+
+/**
+ * Every npm package external except `inline` and what those import: an
+ * import made from inside node_modules is by an inlined package (the others
+ * are never entered), so it is bundled too. An optional package an inlined
+ * one tries to require (ws's bufferutil) and that is not installed stays an
+ * external import, noted in `optional`: it is no dependency of the artifact.
+ */
+function externalExcept(inline: string[], optional: Set<string>): Plugin {
+  return {
+    name: "external-except",
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === RESOLVING) return undefined;
+        if (isBuiltin(args.path)) return { external: true };
+        if (!args.importer.includes("/node_modules/") && !inline.includes(packageName(args.path)))
+          return { external: true };
+        const { kind, importer, resolveDir } = args;
+        const r = await b.resolve(args.path, { kind, importer, resolveDir, pluginData: RESOLVING });
+        if (!r.errors.length) return r;
+        optional.add(args.path);
+        return { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * CommonJS code bundled into ESM calls `require` for Node's built-in modules,
+ * which ESM does not define: each output file gets one of its own.
+ */
+const REQUIRE_BANNER =
+  'import { createRequire as __kineticCreateRequire } from "node:module"; const require = __kineticCreateRequire(import.meta.url);';
 
 /** An entry point that exists only as text, resolved from the repository root. */
 export function virtualModule(name: string, contents: string): Plugin {
@@ -84,21 +122,32 @@ export function virtualModule(name: string, contents: string): Plugin {
  * module stays a separate chunk, loaded only when used). `keepNames` keeps
  * class and function names as written: errors are told apart by name.
  */
-export async function bundle(options: BundleOptions): Promise<Metafile> {
+export async function bundle({ inline, ...options }: BundleOptions): Promise<Metafile> {
+  const optional = new Set<string>();
   const result = await build({
     ...options,
+    ...(inline?.length
+      ? {
+          plugins: [...(options.plugins ?? []), externalExcept(inline, optional)],
+          banner: { js: REQUIRE_BANNER },
+          // Smaller to parse at a cold start (an inlined SDK is megabytes); names stay as written.
+          minifyWhitespace: true,
+          minifySyntax: true,
+        }
+      : { packages: "external" as const }),
     absWorkingDir: REPO_ROOT,
     bundle: true,
     splitting: true,
     platform: "node",
     format: "esm",
-    packages: "external",
     keepNames: true,
     sourcemap: "linked",
     sourcesContent: false,
     metafile: true,
     logLevel: "warning",
   });
+  for (const output of Object.values(result.metafile.outputs))
+    output.imports = output.imports.filter((i) => !(i.external && optional.has(i.path)));
   return result.metafile;
 }
 

@@ -3,23 +3,10 @@
  * commit, and consumers dedupe, so a publish retried after a crash is safe.
  */
 import { PubSub } from "@google-cloud/pubsub";
-import { z } from "zod";
 import { TOPICS, type TopicKey } from "./topics.ts";
-import { JOB_STATES } from "../schemas/job-state.ts";
 
-export const JobFinishedEvent = z.object({
-  type: z.literal("job.finished"),
-  /** Deterministic per job ("<namespace>:<jobId>:finished"): a consumer that has seen it drops the repeat. */
-  eventId: z.string(),
-  jobId: z.string(),
-  /** Job ids are unique within a namespace: (namespace, jobId) names the job. */
-  namespace: z.string(),
-  state: z.enum(JOB_STATES),
-  reason: z.string().optional(),
-  exitCode: z.number().int().optional(),
-  finishedAt: z.string(),
-});
-export type JobFinishedEvent = z.infer<typeof JobFinishedEvent>;
+// The schema lives apart so that parsing it never loads the Pub/Sub library.
+export { JobFinishedEvent } from "./job-events.ts";
 
 export interface EventBus {
   /** Publishes JSON data; resolves to the message id. */

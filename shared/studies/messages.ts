@@ -6,7 +6,8 @@
  * (its subscription on the job-events topic), ends trials.
  */
 import { z } from "zod";
-import { JobFinishedEvent, type EventBus } from "../bus/event-bus.ts";
+import type { EventBus } from "../bus/event-bus.ts";
+import { JobFinishedEvent } from "../bus/job-events.ts";
 import type { StudyKey } from "../store/study-store.ts";
 
 export const StudyCreateMessage = z.object({

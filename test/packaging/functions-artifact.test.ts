@@ -110,6 +110,8 @@ describe("the functions artifact", () => {
     const root = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8"));
     expect(pkg).toMatchObject({ type: "module", main: "index.js", engines: { node: ">=24" } });
     expect(Object.keys(pkg.dependencies)).toContain("@google-cloud/functions-framework");
+    // Bundled in (scripts/build/functions.ts INLINE): not installed.
+    expect(Object.keys(pkg.dependencies)).not.toContain("@kubernetes/client-node");
     for (const [name, range] of Object.entries(pkg.dependencies)) expect(range, name).toBe(root.dependencies[name]);
     for (const name of Object.keys(pkg.dependencies))
       expect(
@@ -132,6 +134,26 @@ const { getFunction } = await import("@google-cloud/functions-framework/testing"
 console.log(JSON.stringify(${JSON.stringify(names)}.filter((n) => typeof getFunction(n) !== "function")));`;
     const r = await mustRun(NODE, ["--input-type=module", "-e", script], { cwd: app, env: { PATH: "/usr/bin:/bin" } });
     expect(JSON.parse(r.stdout), "functions not registered").toEqual([]);
+  });
+
+  it("runs the Kubernetes client bundled in, without @kubernetes/client-node installed", async () => {
+    expect(installedPackages(join(app, "node_modules"))).not.toContain("@kubernetes/client-node");
+    // The bundle's cluster chunk, as a function's first cluster call loads it; the kubeconfig's server is a closed
+    // port, so the list fails at the connection: the client loaded and ran (no missing module, no `require` error).
+    const script = `const { readdirSync } = await import("node:fs");
+const file = readdirSync(".").find((f) => /^connect-.*\\.js$/.test(f));
+const { connectCluster } = await import("./" + file);
+const cluster = await connectCluster({ KINETIC_KUBECONFIG: process.argv[1] });
+const r = await cluster.listManaged("default", ["Job"]).then(() => ({}), (e) => ({ code: e.code, message: e.message }));
+console.log(JSON.stringify(r));`;
+    const r = await mustRun(NODE, ["--input-type=module", "-e", script, kubeconfig], {
+      cwd: app,
+      env: { PATH: "/usr/bin:/bin" },
+    });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      code: "cluster-unavailable",
+      message: expect.stringMatching(/fetch failed/),
+    });
   });
 
   it("serves submitJob and api under functions-framework from the install", async () => {
@@ -178,5 +200,13 @@ console.log(JSON.stringify(${JSON.stringify(names)}.filter((n) => typeof getFunc
     const { job } = (await read.json()) as { job: { id: string; state: string; message?: string } };
     expect(job).toMatchObject({ id: jobId, state: "REJECTED" });
     expect(job.message).toMatch(/not valid JSON/);
+
+    // The dashboard from the files built beside the bundle (the artifact has neither dashboard/ nor esbuild).
+    const page = await fetch(`${api}/ui/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("app.js");
+    const app = await fetch(`${api}/ui/app.js`);
+    expect(app.status).toBe(200);
+    expect((await app.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
   });
 });

@@ -32,6 +32,9 @@ const LAYER_MAY_IMPORT: Record<string, string[]> = {
   // The local Kubernetes cluster the integration suites and the benches run on.
   testbed: ["testbed/", "scripts/", "shared/"],
   examples: ["shared/"],
+  // Browser code: its own modules, and the job state machine's lists (a leaf without imports); the API's JSON is its
+  // contract, never server code.
+  dashboard: ["dashboard/", "shared/schemas/job-state.ts"],
   test: [""],
   root: [""], // vitest.config.ts and friends
 };
