@@ -4,6 +4,7 @@
  * deps with builds wired in. The integration suites use the real registry and
  * crane instead (test/integration/builds*.test.ts).
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,4 +77,19 @@ export function kitContext(files: Record<string, string> = { "train.py": "print(
   const dir = mkdtempSync(join(tmpdir(), "kinetic-kit-"));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
+}
+
+/** Runs git in `cwd` as a fixed test identity (tests make their own repositories), returning its trimmed output. */
+export function gitIn(cwd: string, ...args: string[]): string {
+  return execFileSync("git", ["-c", "init.defaultBranch=main", ...args], {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t",
+    },
+  }).trim();
 }

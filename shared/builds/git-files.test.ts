@@ -1,11 +1,11 @@
 // readCommitFiles on real repositories on disk: a server that takes blob filters (as GitHub and GitLab do) and
 // one that does not, files present and absent, in folders, and a commit that is not there.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readCommitFiles } from "./git-files.ts";
+import { gitIn } from "./build-test-kit.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -13,18 +13,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function repo(files: Record<string, string>, config: string[][] = []): { url: string; commit: string } {
   const dir = mkdtempSync(join(tmpdir(), "kinetic-git-files-test-"));
   dirs.push(dir);
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "init.defaultBranch=main", ...args], {
-      cwd: dir,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@t",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@t",
-      },
-    }).trim();
+  const git = (...args: string[]) => gitIn(dir, ...args);
   git("init", "--quiet");
   for (const [k, v] of config) git("config", k!, v!);
   for (const [name, text] of Object.entries(files)) {

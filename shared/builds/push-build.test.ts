@@ -1,12 +1,11 @@
 // runPushBuild on memory deps (memory registry and builder) with real Git repositories on disk: what a push
 // builds, which jobs it submits, and what it records when the commit does not hold what the registration names.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RepoDoc } from "../store/repo-store.ts";
-import { buildJobDeps, KIT_BASE } from "./build-test-kit.ts";
+import { buildJobDeps, KIT_BASE, gitIn } from "./build-test-kit.ts";
 import { runPushBuild, type PushPlan } from "./push-build.ts";
 
 const dirs: string[] = [];
@@ -20,18 +19,7 @@ function repoWith(files: Record<string, string>): { url: string; commit: string 
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
   }
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "init.defaultBranch=main", ...args], {
-      cwd: dir,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@t",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@t",
-      },
-    }).trim();
+  const git = (...args: string[]) => gitIn(dir, ...args);
   git("init", "--quiet");
   git("add", "-A");
   git("commit", "--quiet", "-m", "c");

@@ -6,12 +6,12 @@
  * pushHook function. This is issue 13's "done" line, and the test of the
  * `npm start` build example (scripts/examples/build-example.ts).
  */
-import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { gitIn } from "../../shared/builds/build-test-kit.ts";
 import { useLocalStack } from "./local-stack-support.ts";
 import { runBuildExample, githubPushDelivery } from "../../scripts/examples/build-example.ts";
 import { buildsPaths } from "../../scripts/lib/oci-registry.ts";
@@ -66,18 +66,7 @@ describe("push hooks on the local stack", () => {
     const work = mkdtempSync(join(tmpdir(), "kinetic-push-hook-repo-"));
     try {
       const origin = join(work, "origin.git");
-      const git = (cwd: string, ...args: string[]) =>
-        execFileSync("git", ["-c", "init.defaultBranch=main", ...args], {
-          cwd,
-          encoding: "utf8",
-          env: {
-            ...process.env,
-            GIT_AUTHOR_NAME: "t",
-            GIT_AUTHOR_EMAIL: "t@t",
-            GIT_COMMITTER_NAME: "t",
-            GIT_COMMITTER_EMAIL: "t@t",
-          },
-        }).trim();
+      const git = gitIn;
       git(work, "init", "--quiet", "--bare", origin);
       git(work, "init", "--quiet", "src");
       const src = join(work, "src");
