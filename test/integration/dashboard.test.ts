@@ -144,7 +144,7 @@ describe("the dashboard in headless Chromium", () => {
     await page.unroute(failing);
     await expect.poll(() => logs.textContent(), { timeout: 30_000 }).toContain("dashboard done");
     expect(await page.locator("#status").isHidden()).toBe(true);
-    await expect.poll(() => page.locator(".summary").textContent()).toContain("SUCCEEDED");
+    await expect.poll(() => page.locator(".summary").textContent(), { timeout: 30_000 }).toContain("SUCCEEDED");
   });
 
   it("plots one point per trial of the example study with its best-so-far line, and names the best trial", async () => {
