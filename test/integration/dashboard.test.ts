@@ -1,105 +1,14 @@
 /**
- * The dashboard in a real browser: Debian's headless Chromium (testbed/chromium/build.sh) driven by
- * playwright-core against the local stack in this process, signed in with bearer tokens as a user would.
- * A second principal, "viewer", may use only team-b (KINETIC_NAMESPACE_POLICY / KINETIC_API_TOKENS, read by the
- * stack at start). Screenshots of each page go to <tmp>/kinetic-test-artifacts/dashboard/ (not committed).
+ * The dashboard in a real browser (dashboard-support.ts): jobs, a job with its timeline and following logs,
+ * the example study's plot, the namespace policy, not-found, paging and sign-in.
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium as playwright, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
 import { runStudyExample } from "../../scripts/examples/study-example.ts";
-import { chromium } from "../../scripts/lib/chromium.ts";
-import { useLocalStack } from "./local-stack-support.ts";
+import { useDashboard } from "./dashboard-support.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
-const ARTIFACTS = join(tmpdir(), "kinetic-test-artifacts", "dashboard");
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-const VIEWER_TOKEN = randomBytes(18).toString("base64url");
-
-// Read by LocalStack.start (beforeAll below): the local operator sees everything, the viewer only team-b.
-const savedEnv = { policy: process.env.KINETIC_NAMESPACE_POLICY, tokens: process.env.KINETIC_API_TOKENS };
-process.env.KINETIC_NAMESPACE_POLICY = JSON.stringify({ local: ["*"], viewer: ["team-b"] });
-process.env.KINETIC_API_TOKENS = `viewer=${VIEWER_TOKEN}`;
-const local = useLocalStack("dashboard");
-
-let browser: Browser;
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  // Throws, naming testbed/chromium/build.sh, when the browser is not built: never a skip.
-  const { executablePath, env } = chromium();
-  browser = await playwright.launch({ executablePath, env, args: ["--no-sandbox"] });
-});
-afterAll(async () => {
-  await browser?.close();
-  for (const [k, v] of [
-    ["KINETIC_NAMESPACE_POLICY", savedEnv.policy],
-    ["KINETIC_API_TOKENS", savedEnv.tokens],
-  ] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
-
-/** A fresh browser context (its own sessionStorage), signed in with the token. */
-async function signIn(token: string, hash = "#/jobs"): Promise<Page> {
-  // The page's CSP forbids inline scripts; axe is injected as one, so the test context bypasses it.
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${local.stack.apiUrl}/ui/${hash}`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  return page;
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: { run: () => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> };
-      }
-    ).axe;
-    return (await axe.run()).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.length,
-    }));
-  });
-  return result
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}, ${v.nodes} nodes): ${v.help}`);
-}
-
-async function checkPage(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  expect(await seriousViolations(page), `axe on the ${name} page`).toEqual([]);
-}
-
-/** A job printing `dashboard step i` `steps` times, `seconds` apart, then `dashboard done`. */
-async function submitJob(namespace = "default", steps = 4, seconds = 0.5): Promise<string> {
-  const res = await fetch(`${local.stack.apiUrl}/jobs`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${local.stack.token}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      namespace,
-      image: "python:3.12-slim",
-      command: [
-        "python3",
-        "-u",
-        "-c",
-        `import time\nfor i in range(${steps}):\n    print(f'dashboard step {i}', flush=True)\n    time.sleep(${seconds})\nprint('dashboard done')`,
-      ],
-    }),
-  });
-  const body = (await res.json()) as { job?: { id: string } };
-  expect(res.status, JSON.stringify(body)).toBe(201);
-  return body.job!.id;
-}
+const { local, viewerToken: VIEWER_TOKEN, signIn, checkPage, submitJob } = useDashboard("dashboard");
 
 describe("the dashboard in headless Chromium", () => {
   it("shows a submitted job on the jobs page until SUCCEEDED, and its timeline and following logs on its page", async () => {

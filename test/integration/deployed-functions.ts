@@ -3,19 +3,23 @@
  * program rendered under mocks gives each function's name, entry point,
  * environment and trigger (Scheduler job or push subscription, with the OIDC
  * identity and audience Google would put in the token); each function then
- * runs as its own functions-framework process (its real CLI, loading every
- * function module as the deployed bundle does) with exactly that environment
- * plus what stands in for Google Cloud here: the emulator hosts, the
- * testbed's kubeconfig in place of GKE, and the fake certificate endpoint.
+ * runs as its own functions-framework process (its real CLI) loading the
+ * deployed bundle itself (scripts/build/functions.ts: the same index.js, lazy
+ * chunks and inlined Kubernetes client Pulumi uploads) with exactly that
+ * environment plus what stands in for Google Cloud here: the emulator hosts,
+ * the testbed's kubeconfig in place of GKE, and the fake certificate endpoint.
+ * The bundle is built under node_modules/.cache so its external packages
+ * resolve from the checkout's node_modules, as `npm ci` installs them in the
+ * artifact (test/packaging installs the artifact itself).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { FUNCTIONS } from "../../functions/deploy.ts";
 import type { InfraConfig } from "../../infra/config.ts";
 import { byType, runDeploy, type Recorded } from "../../infra/test-support.ts";
+import { buildFunctions } from "../../scripts/build/functions.ts";
 import { TEST_CERTS_ENV } from "../../shared/security/test-certs.ts";
 import { freePort, startProcess, type ManagedProcess } from "../../scripts/lib/processes.ts";
 import { writeLoopbackPreload } from "../packaging/support.ts";
@@ -88,21 +92,26 @@ export interface Served {
 export class FunctionHost {
   private readonly work = mkdtempSync(join(tmpdir(), "kinetic-parity-"));
   private readonly started: ManagedProcess[] = [];
-  private readonly entry: string;
+  private readonly bundleDir: string;
+  private bundle: Promise<string> | undefined;
   private readonly loopback: string;
 
   constructor() {
-    // The deployed bundle registers every function; so does this entry.
-    this.entry = join(this.work, "all-functions.mjs");
-    writeFileSync(
-      this.entry,
-      FUNCTIONS.map((f) => `import ${JSON.stringify(pathToFileURL(join(REPO, f.source)).href)};`).join("\n") + "\n",
-    );
+    const cache = join(REPO, "node_modules", ".cache");
+    mkdirSync(cache, { recursive: true });
+    this.bundleDir = mkdtempSync(join(cache, "kinetic-parity-bundle-"));
     this.loopback = writeLoopbackPreload(this.work);
+  }
+
+  /** The deployed bundle's entry (built once per host): it registers every function. */
+  private entry(): Promise<string> {
+    this.bundle ??= buildFunctions(this.bundleDir).then(({ dir }) => join(dir, "index.js"));
+    return this.bundle;
   }
 
   /** Starts `fn` with exactly its deployed environment plus `stand-ins`, and waits until it answers. */
   async serve(fn: DeployedFunction, standIns: Record<string, string>): Promise<Served> {
+    const entry = await this.entry();
     const port = await freePort();
     const log = join(this.work, `${fn.name}.log`);
     const main = join(dirname(createRequire(import.meta.url).resolve("@google-cloud/functions-framework")), "main.js");
@@ -113,7 +122,7 @@ export class FunctionHost {
         `--import=${pathToFileURL(this.loopback).href}`,
         main,
         `--target=${fn.entryPoint}`,
-        `--source=${this.entry}`,
+        `--source=${entry}`,
         `--port=${port}`,
       ],
       {
@@ -142,6 +151,7 @@ export class FunctionHost {
   async close(): Promise<void> {
     await Promise.all(this.started.map((p) => p.stop()));
     rmSync(this.work, { recursive: true, force: true });
+    rmSync(this.bundleDir, { recursive: true, force: true });
   }
 }
 
