@@ -42,7 +42,7 @@ export function latencyRows(r: LatencyResult): Row[] {
 
 export function throughputRows(levels: LevelResult[]): Row[] {
   const rows: Row[] = levels.map((l) => ({
-    figure: `throughput, ${l.concurrency} concurrent deliveries (${l.jobs} jobs)`,
+    figure: `throughput, ${l.concurrency} concurrent deliveries (median of ${l.rounds} × ${l.jobs} jobs)`,
     ours: l.oursJobsPerS,
     floor: l.floorJobsPerS,
     unit: "jobs/s",
@@ -160,7 +160,8 @@ export function formatThroughputDetail(levels: LevelResult[]): string {
     ...levels.map(
       (l) =>
         `  c=${String(l.concurrency).padStart(2)}: errors ${l.oursErrors}/${l.floorErrors}, missing records ${l.oursMissingRecords}/${l.floorMissingRecords}, ` +
-        `missing objects ${l.oursMissingObjects}/${l.floorMissingObjects}` +
+        `missing objects ${l.oursMissingObjects}/${l.floorMissingObjects}; ours ÷ tracked floor (the floor plus the ` +
+        `SUBMITTED write) ${(l.oursJobsPerS / l.trackedFloorJobsPerS).toFixed(2)}× (${l.trackedFloorJobsPerS.toFixed(1)} jobs/s)` +
         (l.firstError ? `; first error: ${l.firstError}` : ""),
     ),
   ].join("\n");

@@ -25,9 +25,13 @@ export const LEVELS = [1, 8, 32, 80] as const;
 
 export interface LevelResult {
   concurrency: number;
+  /** Deliveries per run; each of the three runs this many per round. */
   jobs: number;
+  rounds: number;
   oursJobsPerS: number;
   floorJobsPerS: number;
+  /** Medians over the rounds. The floor plus one conditional update after the creates (./floor-function.ts, tracked): not the goal's floor. */
+  trackedFloorJobsPerS: number;
   oursErrors: number;
   floorErrors: number;
   /** Jobs of ours without a SUBMITTED record, or without their Kubernetes Job. */
@@ -47,6 +51,8 @@ export interface ThroughputOptions {
   minJobs?: number;
   perSlot?: number;
   levels?: readonly number[];
+  /** Interleaved rounds per level (ours, floor and tracked floor each once a round, order rotated): medians reported. */
+  rounds?: number;
   logDir: string;
   /** Emulator hosts etc. for the child processes. */
   env: Record<string, string>;
@@ -83,6 +89,7 @@ export async function measureThroughput(o: ThroughputOptions): Promise<Throughpu
     ...profile("submitJob"),
   });
   let floor: FunctionProcess | undefined;
+  let tracked: FunctionProcess | undefined;
   const db = new Firestore({ projectId: o.project });
   try {
     floor = await spawnFunction({
@@ -92,36 +99,67 @@ export async function measureThroughput(o: ThroughputOptions): Promise<Throughpu
       logFile: `${o.logDir}/perfFloor.log`,
       ...profile("perfFloor"),
     });
-    // Warm both (first connections), unmeasured.
+    tracked = await spawnFunction({
+      target: "perfFloor",
+      source: "bench/perf/floor-function.ts",
+      env: { ...env, KINETIC_PERF_FLOOR_TRACKED: "1" },
+      logFile: `${o.logDir}/perfFloorTracked.log`,
+    });
+    // Warm all three (first connections), unmeasured.
     await drive(ours.url, 4, 8, (i) => oursBody(o, `w${i}`));
     await drive(floor.url, 4, 8, (i) => floorBody(o, `w${i}`));
+    await drive(tracked.url, 4, 8, (i) => floorBody(o, `t-w${i}`));
     const readyMs = { ours: performance.now() - ours.spawnedAt, floor: performance.now() - floor.spawnedAt };
     const out: LevelResult[] = [];
     for (const [li, c] of (o.levels ?? LEVELS).entries()) {
       const jobs = Math.max(o.minJobs ?? 40, (o.perSlot ?? 3) * c);
-      const runOurs = () => drive(ours.url, c, jobs, (i) => oursBody(o, `c${c}-${i}`));
-      const runFloor = () => drive(floor!.url, c, jobs, (i) => floorBody(o, `c${c}-${i}`));
-      // Alternate who goes first, so drift on a shared machine hits both.
-      const first = li % 2 === 0 ? await runOurs() : await runFloor();
-      const second = li % 2 === 0 ? await runFloor() : await runOurs();
-      const [oursRun, floorRun] = li % 2 === 0 ? [first, second] : [second, first];
-      const ids = Array.from({ length: jobs }, (_, i) => `${o.prefix}-c${c}-${i}`);
+      const rounds = o.rounds ?? 3;
+      const rates: [number[], number[], number[]] = [[], [], []];
+      let oursRun: Awaited<ReturnType<typeof drive>> = { ms: 0, errors: 0 };
+      let floorErrors = 0;
+      for (let r = 0; r < rounds; r++) {
+        const tag = rounds > 1 ? `r${r}-` : "";
+        const runs = [
+          () => drive(ours.url, c, jobs, (i) => oursBody(o, `${tag}c${c}-${i}`)),
+          () => drive(floor!.url, c, jobs, (i) => floorBody(o, `${tag}c${c}-${i}`)),
+          () => drive(tracked!.url, c, jobs, (i) => floorBody(o, `t-${tag}c${c}-${i}`)),
+        ];
+        // Rotate who goes first, so drift on a shared machine hits all three alike.
+        for (let k = 0; k < runs.length; k++) {
+          const at = (li + r + k) % runs.length;
+          const run = await runs[at]!();
+          rates[at]!.push(jobs / (run.ms / 1000));
+          if (at === 0)
+            oursRun = { ms: 0, errors: oursRun.errors + run.errors, firstError: oursRun.firstError ?? run.firstError };
+          if (at === 1) floorErrors += run.errors;
+        }
+      }
+      const ids = Array.from({ length: rounds }, (_, r) =>
+        Array.from({ length: jobs }, (_, i) => `${o.prefix}-${rounds > 1 ? `r${r}-` : ""}c${c}-${i}`),
+      ).flat();
       const counted = await count(db, o, ids);
       out.push({
         concurrency: c,
         jobs,
-        oursJobsPerS: jobs / (oursRun.ms / 1000),
-        floorJobsPerS: jobs / (floorRun.ms / 1000),
+        rounds,
+        oursJobsPerS: median(rates[0]),
+        floorJobsPerS: median(rates[1]),
+        trackedFloorJobsPerS: median(rates[2]),
         oursErrors: oursRun.errors,
-        floorErrors: floorRun.errors,
+        floorErrors,
         ...counted,
         ...(oursRun.firstError ? { firstError: oursRun.firstError } : {}),
       });
     }
     return { levels: out, readyMs };
   } finally {
-    await Promise.allSettled([ours.stop(), floor?.stop(), db.terminate()]);
+    await Promise.allSettled([ours.stop(), floor?.stop(), tracked?.stop(), db.terminate()]);
   }
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function oursBody(o: ThroughputOptions, suffix: string) {
