@@ -59,6 +59,22 @@ export function bodyGuard(max = MAX_BODY_BYTES): RequestHandler {
   };
 }
 
+/**
+ * A whole HTTP function behind bodyGuard (the crons, which are no express app): a refused body never reaches
+ * authentication or the run.
+ */
+export function guarded(
+  handler: (req: Request, res: Response) => Promise<void>,
+  max = MAX_BODY_BYTES,
+): (req: Request, res: Response) => Promise<void> {
+  const guard = bodyGuard(max);
+  return async (req, res) => {
+    let admitted = false;
+    guard(req, res, () => void (admitted = true));
+    if (admitted) await handler(req, res);
+  };
+}
+
 /** Answers without reading an unread body: the rest is discarded as it arrives, then the connection closes. */
 function refuse(req: Request, res: Response, err: KineticError): void {
   if (!req.complete) {

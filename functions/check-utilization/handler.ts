@@ -12,9 +12,10 @@ import { tickRunId } from "../../shared/cleanup/run.ts";
 import { utilizationDeps } from "../../shared/utilization/deps.ts";
 import { runUtilizationCheck } from "../../shared/utilization/run.ts";
 import { cronCaller, sendError } from "../http.ts";
+import { guarded } from "../http-body.ts";
 
 export function checkUtilizationHandler(getDeps: () => Promise<Deps>) {
-  return async (req: Request, res: Response): Promise<void> => {
+  return guarded(async (req: Request, res: Response): Promise<void> => {
     try {
       const deps = await getDeps();
       const principal = await deps.auth.authenticate(req.get("authorization"));
@@ -27,5 +28,5 @@ export function checkUtilizationHandler(getDeps: () => Promise<Deps>) {
     } catch (err) {
       sendError(res, err);
     }
-  };
+  });
 }

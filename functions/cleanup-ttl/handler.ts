@@ -11,9 +11,10 @@ import { cleanupDeps } from "../../shared/cleanup/cleanup-deps.ts";
 import { cleanupOptionsFor, parseCleanupRequest } from "../../shared/cleanup/request.ts";
 import { runCleanup } from "../../shared/cleanup/run.ts";
 import { cronCaller, sendError } from "../http.ts";
+import { guarded } from "../http-body.ts";
 
 export function cleanupTtlHandler(getDeps: () => Promise<Deps>) {
-  return async (req: Request, res: Response): Promise<void> => {
+  return guarded(async (req: Request, res: Response): Promise<void> => {
     try {
       const deps = await getDeps();
       const principal = await deps.auth.authenticate(req.get("authorization"));
@@ -29,5 +30,5 @@ export function cleanupTtlHandler(getDeps: () => Promise<Deps>) {
     } catch (err) {
       sendError(res, err);
     }
-  };
+  });
 }

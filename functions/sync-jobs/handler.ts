@@ -13,6 +13,7 @@ import type { Deps } from "../../shared/deps.ts";
 import { syncJobs } from "../../shared/jobs/sync.ts";
 import { reconcileDefaultQueue, type ReconcileDeps } from "../../shared/kueue/reconcile.ts";
 import { sendError } from "../http.ts";
+import { guarded } from "../http-body.ts";
 
 /** The namespaces the policy grants to anyone: each gets a LocalQueue of the default ClusterQueue. */
 export function policyNamespaces(deps: Pick<Deps, "config">): string[] {
@@ -20,7 +21,7 @@ export function policyNamespaces(deps: Pick<Deps, "config">): string[] {
 }
 
 export function syncJobsHandler(getDeps: () => Promise<Deps>, kueue: ReconcileDeps["kueue"] = () => connectKueue()) {
-  return async (req: Request, res: Response): Promise<void> => {
+  return guarded(async (req: Request, res: Response): Promise<void> => {
     try {
       const deps = await getDeps();
       await deps.auth.authenticate(req.get("authorization"));
@@ -39,5 +40,5 @@ export function syncJobsHandler(getDeps: () => Promise<Deps>, kueue: ReconcileDe
     } catch (err) {
       sendError(res, err);
     }
-  };
+  });
 }
