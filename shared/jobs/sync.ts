@@ -5,17 +5,18 @@
  * and publishes a job-finished event exactly when a job becomes terminal.
  */
 import { KineticError } from "../errors.ts";
-import { isTerminal, type JobState } from "../schemas/job-state.ts";
+import { isTerminal } from "../schemas/job-state.ts";
 import type { EventBus, JobFinishedEvent } from "../bus/event-bus.ts";
-import { workloadKey, type StatusResult, type WorkloadStatus } from "../cluster/types.ts";
+import { workloadKey, type StatusResult } from "../cluster/types.ts";
 import { jobKey, wouldChange, type JobDoc, type JobKey } from "../store/job-store.ts";
 import { workloadRef } from "../manifests/render.ts";
 import { parseJobSpec, type JobSpec } from "../schemas/job-spec.ts";
 import { startJob, type JobDeps } from "./submit.ts";
 import { syncBuildingJobs } from "../builds/wake-jobs.ts";
 import { forEachLimit } from "../concurrency.ts";
-import { attemptsPatch, isDisruption } from "./attempts.ts";
+import { isDisruption } from "./attempts.ts";
 import { resumeAfterDisruption } from "./resume.ts";
+import { targetOf, withAttempts } from "./sync-target.ts";
 
 export interface SyncDeps extends JobDeps {
   bus: EventBus;
@@ -134,7 +135,12 @@ async function syncOne(deps: SyncDeps, job: JobDoc, summary: SyncSummary, status
     }
     return;
   }
-  const target = withAttempts(job, read.status, targetOf(job, read.status, deps), deps.clock.now());
+  const target = withAttempts(
+    job,
+    read.status,
+    targetOf(job, read.status, { config: deps.config, now: deps.clock.now() }),
+    deps.clock.now(),
+  );
   // Most active jobs did not change since the last run: skip the transaction (a read and a write) for those.
   if (!target.deleteWorkload && !wouldChange(job, target.transition, deps.clock.now())) return;
   if (target.deleteWorkload) await deps.cluster.delete(job.workload);
@@ -143,103 +149,6 @@ async function syncOne(deps: SyncDeps, job: JobDoc, summary: SyncSummary, status
   if (isTerminal(next.state)) {
     await finish(deps, next);
     summary.finished++;
-  }
-}
-
-interface Target {
-  transition: Parameters<JobDeps["store"]["transition"]>[1];
-  deleteWorkload?: boolean;
-}
-
-/**
- * The attempts bookkeeping joins the move, and the move applies only while the record still names the
- * workload it was read from: a sync that read an attempt a resume has since replaced changes nothing.
- */
-function withAttempts(job: JobDoc, status: WorkloadStatus, target: Target, now: Date): Target {
-  const attempts = attemptsPatch(job, status, now);
-  const readName = job.workload?.name;
-  return {
-    ...target,
-    transition: {
-      ...target.transition,
-      when: (current: JobDoc) => current.workload?.name === readName,
-      ...(attempts ? { patch: { ...target.transition.patch, attempts } } : {}),
-    },
-  };
-}
-
-function targetOf(job: JobDoc, status: WorkloadStatus, deps: SyncDeps): Target {
-  const now = deps.clock.now();
-  switch (status.phase) {
-    case "Missing":
-      return {
-        transition: { to: "FAILED", reason: "WorkloadMissing", message: "the workload was deleted outside Kinetic" },
-      };
-    case "Succeeded":
-      return {
-        transition: {
-          to: "SUCCEEDED",
-          reason: status.reason ?? "Completed",
-          ...(status.message ? { message: status.message } : {}),
-          patch: times(status),
-        },
-      };
-    case "Failed":
-      return {
-        transition: {
-          to: "FAILED",
-          reason: status.reason ?? "Failed",
-          message: status.message ?? "the workload failed",
-          patch: { ...times(status), ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}) },
-        },
-      };
-    case "Running":
-      return {
-        transition: {
-          to: "RUNNING",
-          reason: "Running",
-          message: podSummary(status),
-          patch: { startedAt: job.startedAt ?? status.startedAt ?? now.toISOString() },
-        },
-      };
-    case "Pending": {
-      const pending = status.pending ?? { kind: "Starting" as const, reason: "Starting", message: "" };
-      // The clock for a pending timeout starts when this kind of waiting started.
-      const since = job.pendingKind === pending.kind && job.pendingSince ? job.pendingSince : now.toISOString();
-      const waited = (now.getTime() - Date.parse(since)) / 1000;
-      const limit =
-        pending.kind === "Unschedulable"
-          ? deps.config.unschedulableTimeoutSeconds
-          : pending.kind === "Queued"
-            ? deps.config.queueTimeoutSeconds
-            : undefined;
-      if (limit !== undefined && waited > limit) {
-        return {
-          deleteWorkload: true,
-          transition: {
-            to: "FAILED",
-            reason: pending.kind === "Unschedulable" ? "UnschedulableTimeout" : "QueueTimeout",
-            message: `pending (${pending.kind}) for ${Math.round(waited)} s, over the ${limit} s limit: ${pending.message}`,
-          },
-        };
-      }
-      const to: JobState = job.state === "RUNNING" ? "RUNNING" : "PENDING";
-      return {
-        transition: {
-          to,
-          reason: to === "PENDING" ? pending.reason : (job.reason ?? "Running"),
-          message: to === "PENDING" ? pending.message : (job.message ?? ""),
-          patch: {
-            pendingKind: pending.kind,
-            pendingSince: since,
-            // Demand-aware preemption counts from the first wait for capacity, whatever kind follows it.
-            ...(!job.demandSince && (pending.kind === "Unschedulable" || pending.kind === "Queued")
-              ? { demandSince: since }
-              : {}),
-          },
-        },
-      };
-    }
   }
 }
 
@@ -310,16 +219,4 @@ async function deleteLateWorkload(deps: SyncDeps, job: JobDoc): Promise<void> {
   }
   const { deleted } = await deps.cluster.delete(workloadRef(job.id, parsed));
   if (deleted) deps.log.info("deleted a workload created after its job was cancelled", { jobId: job.id });
-}
-
-function times(status: WorkloadStatus) {
-  return {
-    ...(status.startedAt ? { startedAt: status.startedAt } : {}),
-    ...(status.finishedAt ? { finishedAt: status.finishedAt } : {}),
-  };
-}
-
-function podSummary(status: WorkloadStatus): string {
-  const p = status.pods;
-  return p ? `${p.running} running, ${p.succeeded} succeeded, ${p.failed} failed, ${p.pending} pending` : "running";
 }
