@@ -6,11 +6,11 @@
 import express from "express";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import { memoryDeps, MEMORY_TOKEN } from "../shared/testing.ts";
-import { checkUtilizationHandler } from "./check-utilization/handler.ts";
-import { cleanupTtlHandler } from "./cleanup-ttl/handler.ts";
-import { MAX_BODY_BYTES } from "./http-body.ts";
-import { syncJobsHandler } from "./sync-jobs/handler.ts";
+import { memoryDeps, MEMORY_TOKEN } from "../../shared/testing.ts";
+import { checkUtilizationHandler } from "../../functions/check-utilization/handler.ts";
+import { cleanupTtlHandler } from "../../functions/cleanup-ttl/handler.ts";
+import { MAX_BODY_BYTES } from "../../functions/http-body.ts";
+import { syncJobsHandler } from "../../functions/sync-jobs/handler.ts";
 
 const CRONS = {
   syncJobs: syncJobsHandler,
