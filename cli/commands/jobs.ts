@@ -185,6 +185,7 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
     .description("List jobs in the configured namespace (-A for all)")
     .option("--state <STATE>", `only jobs in this state (${JOB_STATES.join(", ")})`, parseState)
     .option("--namespace <NS>", "namespace to list (default: the configured namespace)")
+    .option("--accelerator <NAME>", "only jobs of this accelerator (nvidia-l4, tpu-v6e-8, cpu…)")
     .option("-A, --all-namespaces", "list jobs in every namespace")
     .option("--limit <N>", "page size", positiveInt("limit"))
     .option("--cursor <CURSOR>", "continue from a previous page")
@@ -193,6 +194,7 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
       async (opts: {
         state?: JobState;
         namespace?: string;
+        accelerator?: string;
         allNamespaces?: boolean;
         limit?: number;
         cursor?: string;
@@ -201,7 +203,13 @@ export function registerJobsCommands(program: Command, ctx: CliContext): void {
         const config = await ctx.config();
         const namespace = opts.allNamespaces ? undefined : (opts.namespace ?? config.settings.namespace.value);
         const api = await ctx.api();
-        const page = await api.listJobs({ state: opts.state, namespace, limit: opts.limit, cursor: opts.cursor });
+        const page = await api.listJobs({
+          state: opts.state,
+          namespace,
+          accelerator: opts.accelerator,
+          limit: opts.limit,
+          cursor: opts.cursor,
+        });
         if (opts.json) {
           printJson(ctx.io, page);
           return;

@@ -41,6 +41,8 @@ export interface ApiClientOptions {
 export interface ListJobsQuery {
   state?: JobState;
   namespace?: string;
+  /** The canonical accelerator name as stored (`nvidia-l4`, `tpu-v6e-8`, `cpu`). */
+  accelerator?: string;
   limit?: number;
   cursor?: string;
 }

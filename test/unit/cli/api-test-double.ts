@@ -94,6 +94,8 @@ export async function startApiTestDouble(): Promise<ApiTestDouble> {
       const namespace = url.searchParams.get("namespace");
       if (state) list = list.filter((j) => j.state === state);
       if (namespace) list = list.filter((j) => j.namespace === namespace);
+      const accelerator = url.searchParams.get("accelerator");
+      if (accelerator) list = list.filter((j) => j.accelerator === accelerator);
       const start = Number(url.searchParams.get("cursor") ?? 0);
       const limit = Number(url.searchParams.get("limit") ?? 50);
       const page = list.slice(start, start + limit);

@@ -167,6 +167,17 @@ describe("jobs list / status / logs / cancel", () => {
     expect(badLimit.code).toBe(2);
   });
 
+  it("list --accelerator asks the API for that accelerator's jobs", async () => {
+    const l4 = await specFile("l4.json", JSON.stringify({ id: "g1", image: "img:1", accelerator: "nvidia-l4" }));
+    expect((await sb.run(["jobs", "submit", "-f", l4], env)).code).toBe(0);
+    api.requests.length = 0;
+    const r = await sb.run(["jobs", "list", "--accelerator", "nvidia-l4"], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(api.requests[0]!.query).toEqual({ namespace: "default", accelerator: "nvidia-l4" });
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(["g1"]);
+  });
+
   it("kinetic --profile X jobs list uses the profile's API URL and namespace", async () => {
     const profiles = join(sb.home, ".kinetic", "profiles.json");
     await mkdir(dirname(profiles), { recursive: true });
