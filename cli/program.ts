@@ -10,6 +10,7 @@ import { registerAdminCommands } from "./commands/admin.ts";
 import { registerBuildCommands } from "./commands/build.ts";
 import { registerCleanupCommands } from "./commands/cleanup.ts";
 import { registerConfigCommands } from "./commands/config.ts";
+import { registerDashboardCommand } from "./commands/dashboard.ts";
 import { registerInfraCommands } from "./commands/infra.ts";
 import { registerInitCommands } from "./commands/init.ts";
 import { registerJobsCommands } from "./commands/jobs.ts";
@@ -88,6 +89,7 @@ export function buildProgram(io: Io = processIo, env = process.env): Command {
   registerInfraCommands(program, ctx);
   registerInitCommands(program, ctx);
   registerAdminCommands(program, ctx);
+  registerDashboardCommand(program, ctx);
   return program;
 }
 

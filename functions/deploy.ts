@@ -64,8 +64,9 @@ export const FUNCTIONS: FunctionSpec[] = [
     source: "functions/api/index.ts",
     signature: "http",
     trigger: { kind: "http", public: false },
-    // artifactregistry.reader: the up-to-date check of a job's build asks the registry.
-    roles: ["roles/datastore.user", "roles/artifactregistry.reader"],
+    // artifactregistry.reader: the up-to-date check of a job's build asks the registry; monitoring.viewer: the
+    // dashboard's per-device utilization (GET /utilization) reads Google Managed Prometheus as checkUtilization does.
+    roles: ["roles/datastore.user", "roles/artifactregistry.reader", "roles/monitoring.viewer"],
     // jobs: `POST /jobs`; tuning: `POST /studies` records the study and leaves the fan-out to tuneStudy.
     publishes: ["jobs", "tuning", "builds"],
     cluster: true,

@@ -194,14 +194,14 @@ export const RUNTIME_SETTINGS = {
       .enum(["true", "false", "1", "0", ""])
       .default("false")
       .transform((v) => v === "true" || v === "1"),
-    readBy: ["cron"],
+    readBy: ["api", "cron"],
     deploy: "default",
     why: TUNABLE,
-    doc: "Run utilization checks (checkUtilization); off by default as in Kaiwo",
+    doc: "Run utilization checks (checkUtilization) and read per-device metrics for the dashboard (api); off by default as in Kaiwo",
   },
   KINETIC_RESOURCE_MONITORING_METRICS_ENDPOINT: {
     schema: z.url().optional(),
-    readBy: ["cron"],
+    readBy: ["api", "cron"],
     deploy: "default",
     why: "unset means Google Managed Prometheus of KINETIC_PROJECT; a URL is for a self-run Prometheus or tests",
     doc: "PromQL HTTP API base URL (e.g. http://127.0.0.1:9090)",
@@ -211,7 +211,7 @@ export const RUNTIME_SETTINGS = {
       .string()
       .regex(/^([0-9]+(s|m|h))+$/, 'a duration like "30s", "1m"')
       .default("1m"),
-    readBy: ["cron"],
+    readBy: ["api", "cron"],
     deploy: "default",
     why: TUNABLE,
     doc: "How often utilization is sampled: the step of the PromQL range queries",

@@ -1,6 +1,6 @@
 /** Image builds: key, state, duration. */
 import { getJson } from "./api.ts";
-import { duration, h, stateBadge, table, when } from "./dom.ts";
+import { duration, h, link, stateBadge, table, when } from "./dom.ts";
 import type { Page, Query } from "./page.ts";
 import type { Build } from "./types.ts";
 
@@ -20,7 +20,10 @@ export function buildsPage(el: HTMLElement, q: Query): Page {
               `${builds.length} build${builds.length === 1 ? "" : "s"}`,
               ["Build", "Key", "State", "Accelerator", "Created", "Duration", "Reason"],
               builds.map((b) => [
-                b.id,
+                link(
+                  `#/builds/${encodeURIComponent(b.id)}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ""}`,
+                  b.id,
+                ),
                 h("code", {}, b.key.slice(0, 16)),
                 stateBadge(b.state),
                 b.accelerator ?? "",

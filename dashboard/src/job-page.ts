@@ -1,31 +1,37 @@
-/** One job: its summary, spec, state timeline, attempts, and logs that follow while it runs. */
-import { getJson, getText } from "./api.ts";
+/** One job: its summary, spec, state timeline, attempts, outputs, and logs streamed while it runs. */
+import { getJson } from "./api.ts";
 import { between, h, stateBadge, table, when } from "./dom.ts";
+import { JobOutputs } from "./job-outputs.ts";
+import { LogStream } from "./log-stream.ts";
 import type { Page } from "./page.ts";
 import { TERMINAL, type Job } from "./types.ts";
-
-const LOG_TAIL = 2000;
 
 export function jobPage(el: HTMLElement, namespace: string, id: string): Page {
   const summary = h("dl", { class: "summary" });
   const timeline = h("ol", { class: "timeline", "aria-label": "State timeline" });
   const attempts = h("div");
   const spec = h("pre", { class: "spec", tabindex: 0, "aria-label": "Job spec" });
-  const logs = h("pre", { class: "logs", id: "logs", tabindex: 0, "aria-label": "Logs", "aria-live": "polite" });
+  const logs = h("pre", { class: "logs", id: "logs", tabindex: 0, "aria-label": "Logs" }, "(waiting for output…)");
+  const base = `/jobs/${encodeURIComponent(id)}`;
+  const q = { namespace };
+  const stream = new LogStream(logs, `${base}/logs`, q);
+  const outputs = new JobOutputs(base, q);
   el.replaceChildren(
     h("h1", {}, `Job ${id}`),
     summary,
     h("section", { "aria-labelledby": "h-timeline" }, h("h2", { id: "h-timeline" }, "Timeline"), timeline),
     h("section", { "aria-labelledby": "h-attempts" }, h("h2", { id: "h-attempts" }, "Attempts"), attempts),
     h("section", { "aria-labelledby": "h-logs" }, h("h2", { id: "h-logs" }, "Logs"), logs),
+    h("section", { "aria-labelledby": "h-outputs" }, h("h2", { id: "h-outputs" }, "Outputs"), outputs.el),
     h("section", { "aria-labelledby": "h-spec" }, h("h2", { id: "h-spec" }, "Spec"), spec),
   );
-  const q = { namespace };
   return {
     title: `Job ${id}`,
     async load() {
-      const { job } = await getJson<{ job: Job }>(`/jobs/${encodeURIComponent(id)}`, q);
-      const text = await getText(`/jobs/${encodeURIComponent(id)}/logs`, { ...q, tail: LOG_TAIL });
+      const { job } = await getJson<{ job: Job }>(base, q);
+      const terminal = TERMINAL.has(job.state);
+      // The stream reads on its own; this only tells it when the job starts running and when it ends.
+      stream.update({ terminal, hasWorkload: Boolean(job.workload) });
       const item = (k: string, v: Node | string | number | undefined | null) =>
         v === undefined || v === null || v === "" ? [] : [h("dt", {}, k), h("dd", {}, v)];
       summary.replaceChildren(
@@ -62,11 +68,10 @@ export function jobPage(el: HTMLElement, namespace: string, id: string): Page {
           : h("p", { class: "empty" }, "No attempt yet."),
       );
       spec.textContent = JSON.stringify(job.spec ?? {}, null, 2);
-      // Follow the tail only when the reader is already at the bottom.
-      const atBottom = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;
-      logs.textContent = text || (TERMINAL.has(job.state) ? "(no output)" : "(waiting for output…)");
-      if (atBottom) logs.scrollTop = logs.scrollHeight;
-      return !TERMINAL.has(job.state);
+      await outputs.refresh(terminal);
+      // Shown above the page by the router, which keeps polling while the stream is failing; the lines stay.
+      if (stream.error) throw stream.error;
+      return !terminal || !stream.done;
     },
   };
 }

@@ -1,14 +1,26 @@
-/** Jobs, newest first, filtered by state and namespace, paged by the list route's cursor. */
+/** Jobs, newest first, filtered by state, namespace and accelerator (kept in the hash), paged by the list route's cursor. */
 import { getJson } from "./api.ts";
 import { between, h, link, stateBadge, table, when } from "./dom.ts";
 import type { Page, Query } from "./page.ts";
 import { JOB_STATES, TERMINAL, type Job } from "./types.ts";
 
 const PAGE_SIZE = 50;
+const FILTERS = ["state", "namespace", "accelerator"] as const;
+/** Offered in the accelerator box; any canonical name the API knows may be typed. */
+const COMMON_ACCELERATORS = [
+  "cpu",
+  "nvidia-l4",
+  "nvidia-tesla-a100",
+  "nvidia-h100-80gb",
+  "tpu-v5litepod-8",
+  "tpu-v6e-8",
+];
 
 export function jobsPage(el: HTMLElement, q: Query): Page {
   const state = q.get("state") ?? "";
   const namespace = q.get("namespace") ?? "";
+  const accelerator = q.get("accelerator") ?? "";
+  const seen = h("datalist", { id: "accelerators" }, ...COMMON_ACCELERATORS.map((a) => h("option", { value: a })));
   const cursor = q.get("cursor") ?? "";
   const limit = Math.min(500, Number(q.get("limit")) || PAGE_SIZE);
   // The cursors of the pages before this one, so "Newer" can go back.
@@ -29,6 +41,13 @@ export function jobsPage(el: HTMLElement, q: Query): Page {
       ),
     ),
     h("label", {}, "Namespace ", h("input", { name: "namespace", value: namespace, placeholder: "all you may see" })),
+    h(
+      "label",
+      {},
+      "Accelerator ",
+      h("input", { name: "accelerator", value: accelerator, placeholder: "any", list: "accelerators", size: 16 }),
+    ),
+    seen,
     h("button", { type: "submit" }, "Apply"),
   );
   el.replaceChildren(h("h1", {}, "Jobs"), filters, body);
@@ -37,7 +56,7 @@ export function jobsPage(el: HTMLElement, q: Query): Page {
     e.preventDefault();
     const data = new FormData(e.target as HTMLFormElement);
     const next = new URLSearchParams();
-    for (const k of ["state", "namespace"]) {
+    for (const k of FILTERS) {
       const v = String(data.get(k) ?? "").trim();
       if (v) next.set(k, v);
     }
@@ -46,8 +65,12 @@ export function jobsPage(el: HTMLElement, q: Query): Page {
 
   function pageLink(label: string, nextCursor: string | undefined, backs: string[]): HTMLElement {
     const p = new URLSearchParams();
-    if (state) p.set("state", state);
-    if (namespace) p.set("namespace", namespace);
+    for (const [k, v] of [
+      ["state", state],
+      ["namespace", namespace],
+      ["accelerator", accelerator],
+    ])
+      if (v) p.set(k!, v);
     if (limit !== PAGE_SIZE) p.set("limit", String(limit));
     if (nextCursor) p.set("cursor", nextCursor);
     for (const b of backs) p.append("back", b);
@@ -60,9 +83,17 @@ export function jobsPage(el: HTMLElement, q: Query): Page {
       const page = await getJson<{ jobs: Job[]; nextCursor?: string }>("/jobs", {
         state,
         namespace,
+        accelerator,
         cursor,
         limit,
       });
+      // The accelerators on screen join the suggestions.
+      const known = new Set([...seen.querySelectorAll("option")].map((o) => o.getAttribute("value")));
+      for (const j of page.jobs)
+        if (!known.has(j.accelerator)) {
+          known.add(j.accelerator);
+          seen.append(h("option", { value: j.accelerator }));
+        }
       const rows = page.jobs.map((j) => [
         link(`#/jobs/${encodeURIComponent(j.namespace)}/${encodeURIComponent(j.id)}`, j.id),
         j.namespace,

@@ -4,8 +4,11 @@
  * the page is active. A 401 returns to sign-in; a 404 shows not-found; any
  * other error shows a message above the last data, which stays.
  */
-import { ApiError, token } from "./api.ts";
+import { ApiError, session, token } from "./api.ts";
 import { buildsPage } from "./builds-page.ts";
+import { buildPage } from "./build-page.ts";
+import { configPage } from "./config-page.ts";
+import { utilizationPage } from "./utilization-page.ts";
 import { h } from "./dom.ts";
 import { jobPage } from "./job-page.ts";
 import { jobsPage } from "./jobs-page.ts";
@@ -29,6 +32,9 @@ function route(): { page: Page | null; el: HTMLElement } {
   if (parts[0] === "studies" && parts.length === 1) return { page: studiesPage(el, q), el };
   if (parts[0] === "studies" && parts.length === 3) return { page: studyPage(el, parts[1]!, parts[2]!), el };
   if (parts[0] === "builds" && parts.length === 1) return { page: buildsPage(el, q), el };
+  if (parts[0] === "builds" && parts.length === 2) return { page: buildPage(el, parts[1]!, q), el };
+  if (parts[0] === "utilization" && parts.length === 1) return { page: utilizationPage(el, q), el };
+  if (parts[0] === "config" && parts.length === 1) return { page: configPage(el, q), el };
   return { page: null, el };
 }
 
@@ -81,7 +87,7 @@ function signIn(reason = ""): void {
 
 async function render(): Promise<void> {
   const mine = ++generation;
-  if (!token.get()) return signIn();
+  if (!session.signedIn()) return signIn();
   nav.hidden = false;
   showStatus("");
   const { page, el } = route();
@@ -120,4 +126,8 @@ document.getElementById("sign-out")!.addEventListener("click", () => {
   signIn();
 });
 window.addEventListener("hashchange", () => void render());
-void render();
+// Behind `kinetic dashboard` the proxy signs requests: no sign-in step and no sign-out.
+void session.detect().then(() => {
+  document.getElementById("sign-out")!.hidden = session.proxied;
+  return render();
+});

@@ -1,27 +1,33 @@
-/** One study: its status, the objective per trial with best-so-far, and a sortable trial table. */
+/**
+ * One study: its status, the objective per trial with best-so-far, parallel coordinates over its parameters,
+ * parameter importance, and a sortable trial table.
+ */
 import type uPlot from "uplot";
 import { getJson } from "./api.ts";
 import { h, link, stateBadge } from "./dom.ts";
+import { renderImportance } from "./importance-view.ts";
+import { drawParallel } from "./parallel-coords.ts";
 import type { Page } from "./page.ts";
 import { chartData, drawChart } from "./study-chart.ts";
 import { countsText, STUDY_ACTIVE } from "./studies-page.ts";
-import type { Study, Trial } from "./types.ts";
+import type { Study, StudyImportance, Trial } from "./types.ts";
 
 type SortKey = "index" | "state" | "objective";
-interface Spec {
-  objectives?: string[];
-  objectiveType?: string;
-}
+const TABLE_ROWS = 100;
 
 export function studyPage(el: HTMLElement, namespace: string, id: string): Page {
   const summary = h("dl", { class: "summary" });
   const chartHost = h("div", { id: "study-chart", class: "chart" });
   const chartCaption = h("p", { id: "chart-caption", class: "caption" });
   const trialsHost = h("div");
+  const parallelHost = h("div", { id: "parallel-coords", class: "chart" });
+  const parallelCaption = h("p", { id: "parallel-caption", class: "caption" });
+  const importanceHost = h("div", { id: "importance-host" });
   let plot: uPlot | undefined;
   let trials: Trial[] = [];
-  let spec: Spec | undefined;
   let sort: { key: SortKey; dir: 1 | -1 } = { key: "index", dir: 1 };
+  // A long study shows its first rows in the chosen order until asked for all (a 1,000-row table costs a frame).
+  let showAll = false;
   el.replaceChildren(
     h("h1", {}, `Study ${id}`),
     summary,
@@ -32,7 +38,21 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
       h("figure", { "aria-describedby": "chart-caption" }, chartHost),
       chartCaption,
     ),
-    h("section", { "aria-labelledby": "h-trials" }, h("h2", { id: "h-trials" }, "Trials"), trialsHost),
+    h(
+      "section",
+      { "aria-labelledby": "h-parallel" },
+      h("h2", { id: "h-parallel" }, "Parallel coordinates"),
+      h("figure", { "aria-describedby": "parallel-caption" }, parallelHost),
+      parallelCaption,
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "h-importance" },
+      h("h2", { id: "h-importance" }, "Parameter importance"),
+      importanceHost,
+    ),
+    // Below the fold: the browser lays a 1,000-row table out only when it scrolls into view (styles.css).
+    h("section", { "aria-labelledby": "h-trials", class: "lazy" }, h("h2", { id: "h-trials" }, "Trials"), trialsHost),
   );
   const q = { namespace };
 
@@ -42,6 +62,7 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
       const bv = b[sort.key] ?? Number.POSITIVE_INFINITY;
       return (av < bv ? -1 : av > bv ? 1 : 0) * sort.dir;
     });
+    const shown = showAll ? sorted : sorted.slice(0, TABLE_ROWS);
     const params = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
     const header = (label: string, key?: SortKey) => {
       if (!key) return h("th", { scope: "col" }, label);
@@ -69,14 +90,20 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
         h("td", {}, t.index),
         h("td", {}, link(`#/jobs/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.jobId)}`, t.id)),
         h("td", {}, stateBadge(t.state)),
-        h("td", {}, t.objective ?? t.reason ?? ""),
+        h("td", {}, t.objective !== undefined ? formatObjective(t.objective) : (t.reason ?? "")),
         ...params.map((p) => h("td", {}, formatParam(t.params[p]))),
       );
     trialsHost.replaceChildren(
       h(
         "table",
         { id: "trials" },
-        h("caption", {}, `${trials.length} trials (sort by a column's button)`),
+        h(
+          "caption",
+          {},
+          shown.length < sorted.length
+            ? `${trials.length} trials, first ${shown.length} shown (sort by a column's button)`
+            : `${trials.length} trials (sort by a column's button)`,
+        ),
         h(
           "thead",
           {},
@@ -90,25 +117,40 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
             ...params.map((p) => header(p)),
           ),
         ),
-        h("tbody", {}, ...sorted.map(row)),
+        h("tbody", {}, ...shown.map(row)),
       ),
+      ...(shown.length < sorted.length
+        ? [
+            h(
+              "button",
+              {
+                type: "button",
+                onclick: () => {
+                  showAll = true;
+                  renderTable();
+                },
+              },
+              `Show all ${sorted.length} trials`,
+            ),
+          ]
+        : []),
     );
   }
 
   return {
     title: `Study ${id}`,
     async load() {
-      const [{ status }, list] = await Promise.all([
-        getJson<{ status: Study }>(`/studies/${encodeURIComponent(id)}`, q),
-        getJson<{ trials: Trial[] }>(`/studies/${encodeURIComponent(id)}/trials`, q),
+      const base = `/studies/${encodeURIComponent(id)}`;
+      // The importance answer also carries the search space, the objective (the status has no spec) and the trials:
+      // one read of a 1,000-trial study instead of two.
+      const [{ status }, importance] = await Promise.all([
+        getJson<{ status: Study }>(base, q),
+        getJson<StudyImportance & { trials: Trial[] }>(`${base}/importance`, { ...q, include: "trials" }),
       ]);
-      trials = list.trials;
-      // The status has no spec; the listing does (once: it does not change).
-      spec ??= await getJson<{ studies: (Study & { spec?: Spec })[] }>("/studies", q)
-        .then((r) => r.studies.find((s) => s.id === id)?.spec ?? {})
-        .catch(() => ({}));
-      const objective = spec.objectives?.[0] ?? "objective";
-      const maximize = spec.objectiveType === "maximize";
+      performance.mark("study:data");
+      trials = importance.trials;
+      const objective = importance.objective ?? "objective";
+      const maximize = importance.objectiveType === "maximize";
       const item = (k: string, v: Node | string | number | undefined) =>
         v === undefined || v === "" ? [] : [h("dt", {}, k), h("dd", {}, v)];
       summary.replaceChildren(
@@ -128,10 +170,24 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
       );
       const data = chartData(trials, maximize);
       plot = drawChart(chartHost, data, objective, plot);
+      performance.mark("study:chart");
       chartCaption.textContent = status.best
         ? `${data.points} trials with a value; best: trial ${status.best.trialId} (${objective} ${status.best.value}).`
         : `${data.points} trials with a value; no best trial yet.`;
+      const completed = trials
+        .filter((t) => t.state === "SUCCEEDED" && typeof t.objective === "number")
+        .map((t) => ({ id: t.id, params: t.params, objective: t.objective! }));
+      parallelCaption.textContent = drawParallel(parallelHost, {
+        parameters: importance.parameters,
+        trials: completed,
+        objective,
+        maximize,
+        ...(status.best ? { bestId: status.best.trialId } : {}),
+      });
+      performance.mark("study:parallel");
+      renderImportance(importanceHost, importance);
       renderTable();
+      performance.mark("study:table");
       return STUDY_ACTIVE.has(status.state);
     },
   };
@@ -139,4 +195,9 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
 
 function formatParam(v: unknown): string {
   return typeof v === "number" ? String(Number(v.toPrecision(4))) : String(v ?? "");
+}
+
+/** Six significant digits: 0.36 rather than 0.3600000000000001 (the full value is in the trial's job). */
+function formatObjective(v: number): string {
+  return String(Number(v.toPrecision(6)));
 }

@@ -79,3 +79,110 @@ export interface Build {
 // The state machine's own lists (a leaf module without imports), so a new state shows here as everywhere.
 export { JOB_STATES } from "../../shared/schemas/job-state.ts";
 export const TERMINAL: ReadonlySet<string> = new Set<string>(TERMINAL_STATES);
+
+/** A hyperparameter's declared domain (shared/tuning/hyperparameters.ts), as the importance route returns it. */
+export interface ParamDomain {
+  type: "double" | "integer" | "discrete" | "categorical";
+  min?: number;
+  max?: number;
+  log?: boolean;
+  step?: number;
+  values?: (number | string)[];
+}
+/** GET /studies/:id/importance (shared/studies/importance.ts). */
+export interface StudyImportance {
+  method: string;
+  minTrials: number;
+  completed: number;
+  importance?: { name: string; importance: number; varianceExplained: number; bins: number }[];
+  note?: string;
+  parameters: Record<string, ParamDomain>;
+  objective: string;
+  objectiveType: "minimize" | "maximize";
+}
+export interface OutputFile {
+  path: string;
+  size: number;
+  updated?: string;
+}
+// Merged into Job above: the workload exists once the job was submitted to the cluster (its logs can be read).
+export interface Job {
+  workload?: { kind: string; name: string; namespace: string };
+}
+// Utilization, operator config and one build (dash-ops): GET /utilization, /admin/config[/history], /builds/:id.
+export interface DeviceReading {
+  family: string;
+  pod: string;
+  device: string;
+  latest?: number;
+  mean?: number;
+  peak?: number;
+  points: (number | null)[];
+}
+export interface JobUtilization {
+  namespace: string;
+  id: string;
+  accelerator: string;
+  kind: "gpu" | "tpu";
+  pods: number;
+  devices: number;
+  startedAt?: string;
+  lowUtilizationSince?: string;
+  idleForMs?: number;
+  terminatesAfter?: string;
+  inScope: boolean;
+  readings: DeviceReading[];
+}
+export interface UtilizationEvent {
+  action: string;
+  namespace: string;
+  jobId: string;
+  reason: string;
+  runId: string;
+  at: string;
+}
+export interface UtilizationView {
+  at: string;
+  settings: {
+    monitoring: boolean;
+    windowMs: number;
+    sampleIntervalMs: number;
+    lowUtilizationThreshold: number;
+    terminateUnderutilized: boolean;
+    terminateUnderutilizedAfterMs: number;
+    buckets: number;
+  };
+  metrics: { status: "ok"; queries: number } | { status: "unavailable" | "off"; message: string };
+  jobs: JobUtilization[];
+  events: UtilizationEvent[];
+  lastRun?: { runId: string; status: string; startedAt: string; metricsError?: string };
+}
+export interface OperatorConfigView {
+  config: Record<string, unknown>;
+  set: Record<string, unknown>;
+  revision: number;
+  updatedAt?: string;
+  updatedBy?: string;
+}
+export interface OperatorConfigChange {
+  revision: number;
+  at: string;
+  by: string;
+  old: Record<string, unknown>;
+  new: Record<string, unknown>;
+  changed: string[];
+  reason?: string;
+}
+export interface BuildDetail extends Build {
+  attempt?: number;
+  baseImage?: string;
+  recipe?: string;
+  digest?: string;
+  message?: string;
+  finishedAt?: string;
+  updatedAt?: string;
+  resolvedPackages?: Record<string, string>;
+  events?: { at: string; state: string; reason?: string; message?: string }[];
+  /** Jobs waiting for the image, when the record lists them. */
+  jobs?: { namespace: string; id: string }[];
+}

@@ -27,6 +27,11 @@ import { bodyErrors, bodyGuard, jsonBody, jsonObjectBody } from "../http-body.ts
 const ListQuery = z.object({
   state: z.enum(JOB_STATES).optional(),
   namespace: z.string().min(1).optional(),
+  // The canonical name as stored ("nvidia-l4", "tpu-v6e-8", "cpu"); an unknown one simply matches nothing.
+  accelerator: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "an accelerator name such as nvidia-l4, tpu-v6e-8 or cpu")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().min(1).optional(),
 });

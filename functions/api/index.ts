@@ -10,6 +10,7 @@ import { operatorConfigRoutes } from "./operator-config-routes.ts";
 import { outputRoutes } from "./output-routes.ts";
 import { preemptRoutes } from "./preempt-routes.ts";
 import { dashboardRoutes } from "./dashboard-routes.ts";
+import { utilizationRoutes } from "./utilization-routes.ts";
 
 /** The request handler, for a build that registers it lazily (scripts/build/lazy-http.ts). */
 export const handler = createApiApp(getDeps, [
@@ -20,6 +21,7 @@ export const handler = createApiApp(getDeps, [
   repoRoutes,
   outputRoutes,
   preemptRoutes,
+  utilizationRoutes,
   dashboardRoutes,
 ]);
 

@@ -10,6 +10,9 @@
  *   GET  /studies/{id}?namespace=NS                {status}: counts per trial state, best trial, reason
  *   GET  /studies/{id}/trials?namespace=NS         {trials}
  *   GET  /studies/{id}/best?namespace=NS           {best} (404 while there is none)
+ *   GET  /studies/{id}/importance?namespace=NS     parameter importance over completed trials (shared/studies/importance.ts),
+ *        [&include=trials]                         with the search space and the objective the dashboard plots by
+ *                                                  (and {trials}: the study page's one read of them)
  *   POST /studies/{id}/cancel?namespace=NS         {study}
  *   POST /studies/{id}/trials/{trial}/metrics?namespace=NS  {step, metrics: {name: number}} → {recorded}
  */
@@ -20,7 +23,14 @@ import { assertNamespaceAllowed, seesAllNamespaces } from "../../shared/jobs/nam
 import { createStudy } from "../../shared/studies/create.ts";
 import { publishDrive } from "../../shared/studies/messages.ts";
 import { isTerminalStudyState } from "../../shared/store/study-store.ts";
-import { cancelStudy, reportTrialMetrics, studyStatus, studyTrials } from "../../shared/studies/operations.ts";
+import { parameterImportance } from "../../shared/studies/importance.ts";
+import {
+  cancelStudy,
+  getStudy,
+  reportTrialMetrics,
+  studyStatus,
+  studyTrials,
+} from "../../shared/studies/operations.ts";
 import type { Deps } from "../../shared/deps.ts";
 import type { Principal } from "../../shared/security/auth.ts";
 import { jsonObjectBody } from "../http-body.ts";
@@ -110,6 +120,22 @@ export const studyRoutes: RouteGroup = (app, route) => {
       const status = await studyStatus(deps, studyKeyFor(req, deps, principal));
       if (!status.best) throw new KineticError("not-found", `study ${status.id} has no successful trial yet`);
       res.json({ best: status.best, state: status.state, reason: status.reason });
+    }),
+  );
+
+  app.get(
+    "/studies/:id/importance",
+    route(async (req, res, deps, principal) => {
+      const study = await getStudy(deps, studyKeyFor(req, deps, principal));
+      const { hyperparameters, objectives, objectiveType } = study.spec;
+      const trials = await deps.studies.listTrials(study);
+      res.json({
+        ...parameterImportance(hyperparameters, trials),
+        parameters: hyperparameters,
+        objective: objectives[0],
+        objectiveType,
+        ...(req.query.include === "trials" ? { trials } : {}),
+      });
     }),
   );
 

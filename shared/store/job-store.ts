@@ -12,7 +12,7 @@ import { canTransition, isTerminal, type JobState } from "../schemas/job-state.t
 import type { JobEvent, JobRecord } from "../schemas/job-record.ts";
 import { defined, type DocDb, type StoreStats } from "./docs.ts";
 import { expiringRecords, type Expiring, type ExpiringRecords } from "./expiring.ts";
-import { fromDecl, QUERIES } from "./queries.ts";
+import { fromDecl, QUERIES, type QueryDecl } from "./queries.ts";
 import { decodeCursor, encodeCursor } from "./list-cursor.ts";
 import {
   applyTransition,
@@ -24,6 +24,19 @@ import { RetainedStore, type RetainedStoreOptions } from "./retained-store.ts";
 
 export const JOBS = "jobs";
 const JOB_MACHINE = { canTransition, isTerminal };
+
+/** The declared query (and so the composite index) for each combination of list filters; none filter: createdAt alone. */
+const LIST_QUERIES: Record<string, QueryDecl | undefined> = {
+  "": undefined,
+  n: QUERIES.jobsByNamespaceNewest,
+  s: QUERIES.jobsByStateNewest,
+  a: QUERIES.jobsByAcceleratorNewest,
+  ns: QUERIES.jobsByNamespaceStateNewest,
+  na: QUERIES.jobsByNamespaceAcceleratorNewest,
+  sa: QUERIES.jobsByStateAcceleratorNewest,
+  nsa: QUERIES.jobsByNamespaceStateAcceleratorNewest,
+};
+const listQueryKey = (f: ListFilter) => `${f.namespace ? "n" : ""}${f.state ? "s" : ""}${f.accelerator ? "a" : ""}`;
 
 /** What names a job: its namespace and its id. A JobDoc or a JobRecord is one. */
 export interface JobKey {
@@ -92,6 +105,8 @@ export interface TransitionResult {
 export interface ListFilter {
   state?: JobState;
   namespace?: string;
+  /** The canonical accelerator name as stored ("nvidia-l4", "tpu-v6e-8", "cpu"). */
+  accelerator?: string;
   limit?: number;
   cursor?: string;
 }
@@ -120,7 +135,7 @@ export interface JobStore extends ExpiringRecords<JobDoc> {
   listActive(options?: { limit?: number; startAfter?: JobDoc }): Promise<JobDoc[]>;
   /** Jobs in BUILDING waiting on build `buildId`, by document id: O(waiting jobs). */
   waitingOnBuild(buildId: string, options?: { limit?: number; startAfter?: JobKey }): Promise<JobDoc[]>;
-  /** Newest first, filtered by state and/or namespace, with an opaque cursor. */
+  /** Newest first, filtered by any of state, namespace and accelerator, with an opaque cursor. */
   list(filter?: ListFilter): Promise<{ jobs: JobDoc[]; nextCursor?: string }>;
   /** Finished jobs whose cluster objects are due for deletion at `now`: O(due), never O(history). */
   dueForCleanup(options: { now: Date; namespace?: string; limit: number; startAfter?: JobDoc }): Promise<JobDoc[]>;
@@ -266,14 +281,8 @@ export class DocJobStore extends RetainedStore implements JobStore {
     const equals: Record<string, unknown> = {};
     if (filter.namespace) equals.namespace = filter.namespace;
     if (filter.state) equals.state = filter.state;
-    const decl =
-      filter.namespace && filter.state
-        ? QUERIES.jobsByNamespaceStateNewest
-        : filter.namespace
-          ? QUERIES.jobsByNamespaceNewest
-          : filter.state
-            ? QUERIES.jobsByStateNewest
-            : undefined;
+    if (filter.accelerator) equals.accelerator = filter.accelerator;
+    const decl = LIST_QUERIES[listQueryKey(filter)];
     const c = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     const startAfter = c ? { startAfter: [c.createdAt, c.key] } : {};
     const spec = decl

@@ -58,6 +58,46 @@ export const QUERIES = {
     ],
     usedBy: "shared/store/job-store.ts list",
   },
+  /** GET /jobs?accelerator=…: newest first (the dashboard's accelerator filter). */
+  jobsByAcceleratorNewest: {
+    collection: "jobs",
+    fields: [
+      { field: "accelerator", order: "ASCENDING" },
+      { field: "createdAt", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts list",
+  },
+  /** GET /jobs?namespace=…&accelerator=…: newest first. */
+  jobsByNamespaceAcceleratorNewest: {
+    collection: "jobs",
+    fields: [
+      { field: "namespace", order: "ASCENDING" },
+      { field: "accelerator", order: "ASCENDING" },
+      { field: "createdAt", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts list",
+  },
+  /** GET /jobs?state=…&accelerator=…: newest first. */
+  jobsByStateAcceleratorNewest: {
+    collection: "jobs",
+    fields: [
+      { field: "state", order: "ASCENDING" },
+      { field: "accelerator", order: "ASCENDING" },
+      { field: "createdAt", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts list",
+  },
+  /** GET /jobs?namespace=…&state=…&accelerator=…: newest first. */
+  jobsByNamespaceStateAcceleratorNewest: {
+    collection: "jobs",
+    fields: [
+      { field: "namespace", order: "ASCENDING" },
+      { field: "state", order: "ASCENDING" },
+      { field: "accelerator", order: "ASCENDING" },
+      { field: "createdAt", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts list",
+  },
   /** A build ended: the jobs waiting on it (O(waiting jobs), never O(history)); equality only, pages by id. */
   jobsWaitingOnBuild: {
     collection: "jobs",

@@ -26,6 +26,8 @@ export interface RunStore<T extends RunRecord> extends ExpiringRecords<T> {
   put(record: T): Promise<void>;
   /** Marks a run that died while "running" as interrupted (a finished record is left as it is). */
   markInterrupted(runId: string, message: string): Promise<void>;
+  /** The newest `limit` records by start (one single-field ordering: Firestore's automatic index). */
+  listRecent(limit: number): Promise<T[]>;
 }
 
 export class DocRunStore<T extends RunRecord> implements RunStore<T> {
@@ -60,6 +62,14 @@ export class DocRunStore<T extends RunRecord> implements RunStore<T> {
     return this.db.transaction(async (tx) => {
       const snap = await tx.get(this.collection, runId);
       if (snap?.data.status === "running") tx.update(this.collection, runId, { status: "interrupted", message });
+    });
+  }
+
+  async listRecent(limit: number): Promise<T[]> {
+    const snaps = await this.db.query(this.collection, { orderBy: [{ field: "startedAt", dir: "desc" }], limit });
+    return snaps.map((s) => {
+      const { expireAt: _e, ...record } = s.data;
+      return record as unknown as T;
     });
   }
 

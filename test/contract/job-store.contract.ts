@@ -171,6 +171,37 @@ export function jobStoreContract(backend: string, open: () => DocDb): void {
       await expect(store.list({ cursor: "garbage" })).rejects.toMatchObject({ code: "invalid-argument" });
     });
 
+    it("filters the list by accelerator, alone and with namespace and state, paging by cursor", async () => {
+      const { store, clock } = newStore();
+      const accelerators = ["nvidia-l4", "cpu", "tpu-v6e-8"];
+      for (let i = 0; i < 12; i++) {
+        clock.advance(1000);
+        await store.create({
+          id: `f${i}`,
+          namespace: i % 2 ? "odd" : "even",
+          accelerator: accelerators[i % 3]!,
+          ...(i % 4 === 0 ? { state: "CANCELLED" as const, reason: "CancelledByUser" } : {}),
+        });
+      }
+      const all = async (filter: Parameters<typeof store.list>[0]) => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.list({ ...filter, limit: 2, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.jobs.map((j) => j.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      // nvidia-l4: f0 f3 f6 f9 (even, odd, even, odd); CANCELLED: f0 f4 f8.
+      expect(await all({ accelerator: "nvidia-l4" })).toEqual(["f9", "f6", "f3", "f0"]);
+      expect(await all({ accelerator: "nvidia-l4", namespace: "even" })).toEqual(["f6", "f0"]);
+      expect(await all({ accelerator: "nvidia-l4", state: "QUEUED" })).toEqual(["f9", "f6", "f3"]);
+      expect(await all({ accelerator: "nvidia-l4", state: "CANCELLED", namespace: "even" })).toEqual(["f0"]);
+      expect(await all({ accelerator: "cpu", state: "QUEUED", namespace: "odd" })).toEqual(["f7", "f1"]);
+      expect(await all({ accelerator: "nvidia-l4:4" })).toEqual([]);
+    });
+
     it("lists only active jobs, least recently updated first, in pages", async () => {
       const { store, clock } = newStore();
       await store.create({ id: "done", namespace: "ns", accelerator: "cpu", state: "REJECTED", reason: "InvalidSpec" });

@@ -45,6 +45,22 @@ export function runStoreContract(backend: string, open: () => DocDb): void {
       expect(await runs.get("never")).toBeUndefined();
     });
 
+    it("lists the newest records by start, up to the limit", async () => {
+      const runs = createStores(open(), { clock: new ManualClock() }).cleanupRuns;
+      for (const [id, day] of [
+        ["a", "01"],
+        ["c", "03"],
+        ["b", "02"],
+      ] as const)
+        await runs.put(run(id, "completed", `2026-03-${day}T00:00:00.000Z`));
+      expect((await runs.listRecent(2)).map((r) => r.runId)).toEqual(["c", "b"]);
+      expect(await runs.listRecent(5)).toEqual([
+        run("c", "completed", "2026-03-03T00:00:00.000Z"),
+        run("b", "completed", "2026-03-02T00:00:00.000Z"),
+        run("a", "completed", "2026-03-01T00:00:00.000Z"),
+      ]);
+    });
+
     it("records expire retentionDays after they start", async () => {
       const runs = createStores(open(), { clock: new ManualClock(), retentionDays: 7 }).cleanupRuns;
       await runs.put(run("old", "completed", "2026-03-01T00:00:00.000Z"));
