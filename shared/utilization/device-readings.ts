@@ -5,7 +5,7 @@
  * mean of each of a few equal buckets of the window (a sparkline). The
  * collector's `exported_*` labels win as in the check's own query.
  */
-import type { MetricFamily } from "./families.ts";
+import { STAT, tagStat, workloadLabels, type MetricFamily } from "./families.ts";
 import type { VectorSample } from "./metrics.ts";
 
 /** The label naming a device: DCGM's GPU index, GKE's TPU chip id. */
@@ -13,8 +13,6 @@ export const DEVICE_LABEL: Record<MetricFamily["kind"], string> = { gpu: "gpu", 
 
 /** At most this many sparkline points, and never buckets shorter than one sample interval. */
 export const MAX_BUCKETS = 12;
-
-const STAT = "kinetic_stat";
 
 export function bucketCount(windowMs: number, sampleIntervalMs: number): number {
   return Math.max(1, Math.min(MAX_BUCKETS, Math.floor(windowMs / Math.max(1, sampleIntervalMs))));
@@ -24,27 +22,20 @@ const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))}s`;
 
 export function deviceQuery(f: MetricFamily, windowMs: number, sampleIntervalMs: number): string {
   const by = `by (${f.namespaceLabel}, ${f.podLabel}, ${DEVICE_LABEL[f.kind]})`;
-  const tag = (expr: string, stat: string) => `label_replace(${expr}, "${STAT}", "${stat}", "", "")`;
-  const mapped = (expr: string) =>
-    f.exportedLabels
-      ? [f.podLabel, f.namespaceLabel].reduce(
-          (e, l) => `label_replace(${e}, "${l}", "$1", "exported_${l}", "(.+)")`,
-          expr,
-        )
-      : expr;
+  const mapped = (expr: string) => workloadLabels(f, expr);
   const over = (agg: string, fn: string, range: string, offset = "") =>
     `${agg} ${by} (${mapped(`${fn}(${f.metric}[${range}]${offset})`)})`;
   const window = seconds(windowMs);
   const buckets = bucketCount(windowMs, sampleIntervalMs);
   const bucketMs = windowMs / buckets;
   const parts = [
-    tag(over("max", "last_over_time", window), "latest"),
-    tag(over("avg", "avg_over_time", window), "mean"),
-    tag(over("max", "max_over_time", window), "peak"),
+    tagStat(over("max", "last_over_time", window), "latest"),
+    tagStat(over("avg", "avg_over_time", window), "mean"),
+    tagStat(over("max", "max_over_time", window), "peak"),
   ];
   for (let i = 0; i < buckets; i++) {
     const back = (buckets - 1 - i) * bucketMs;
-    parts.push(tag(over("avg", "avg_over_time", seconds(bucketMs), back ? ` offset ${seconds(back)}` : ""), `b${i}`));
+    parts.push(tagStat(over("avg", "avg_over_time", seconds(bucketMs), back ? ` offset ${seconds(back)}` : ""), `b${i}`));
   }
   return parts.join(" or ");
 }

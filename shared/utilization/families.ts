@@ -47,25 +47,34 @@ export const FAMILIES: readonly MetricFamily[] = [
   },
 ];
 
-const STAT = "kinetic_stat";
+/** The label that tells a query's statistics apart. */
+export const STAT = "kinetic_stat";
+
+/** Marks a query's series with the statistic they carry, so one query can answer several (joined with `or`). */
+export function tagStat(expr: string, stat: string): string {
+  return `label_replace(${expr}, "${STAT}", "${stat}", "", "")`;
+}
+
+/** A collector that keeps the exporter's own pod labels the workload's as `exported_*`: those win. */
+export function workloadLabels(f: MetricFamily, expr: string): string {
+  return f.exportedLabels
+    ? [f.podLabel, f.namespaceLabel].reduce(
+        (e, l) => `label_replace(${e}, "${l}", "$1", "exported_${l}", "(.+)")`,
+        expr,
+      )
+    : expr;
+}
 
 /** The family's one query: three per-pod aggregates told apart by a `kinetic_stat` label. */
 export function familyQuery(f: MetricFamily, windowMs: number): string {
   const range = `${Math.max(1, Math.round(windowMs / 1000))}s`;
   const by = `by (${f.namespaceLabel}, ${f.podLabel})`;
-  const tag = (expr: string, stat: string) => `label_replace(${expr}, "${STAT}", "${stat}", "", "")`;
-  const mapped = (expr: string) =>
-    f.exportedLabels
-      ? [f.podLabel, f.namespaceLabel].reduce(
-          (e, l) => `label_replace(${e}, "${l}", "$1", "exported_${l}", "(.+)")`,
-          expr,
-        )
-      : expr;
+  const mapped = (expr: string) => workloadLabels(f, expr);
   const over = (fn: string) => mapped(`${fn}(${f.metric}[${range}])`);
   return [
-    tag(`max ${by} (${over("max_over_time")})`, "peak"),
-    tag(`min ${by} (${over("count_over_time")})`, "samples"),
-    tag(`count ${by} (${over("count_over_time")})`, "devices"),
+    tagStat(`max ${by} (${over("max_over_time")})`, "peak"),
+    tagStat(`min ${by} (${over("count_over_time")})`, "samples"),
+    tagStat(`count ${by} (${over("count_over_time")})`, "devices"),
   ].join(" or ");
 }
 

@@ -3,27 +3,17 @@
  * on the example study run through the local stack as `npm start` users run it, and on a finished study seeded into
  * the stack's Firestore with enough trials for the importance ranking.
  */
-import { resolve } from "node:path";
 import { Firestore } from "@google-cloud/firestore";
 import { describe, expect, it } from "vitest";
-import { runStudyExample } from "../../scripts/examples/study-example.ts";
 import { seedStudy } from "../../scripts/lib/seed-study.ts";
 import { MIN_IMPORTANCE_TRIALS } from "../../shared/studies/importance.ts";
 import { useDashboard } from "./dashboard-support.ts";
 
-const REPO_ROOT = resolve(import.meta.dirname, "../..");
-const { local, signIn, checkPage } = useDashboard("dashboard-study");
+const { local, signIn, checkPage, runExampleStudy } = useDashboard("dashboard-study");
 
 describe("the study page's parallel coordinates and parameter importance", () => {
   it("draws one line per completed trial of the example study, highlights the best, and explains importance", async () => {
-    const status = await runStudyExample({
-      repoRoot: REPO_ROOT,
-      apiUrl: local.stack.apiUrl,
-      token: local.stack.token,
-      target: "local",
-      say: () => {},
-    });
-    expect(status.state, local.problems()).toBe("SUCCEEDED");
+    const status = await runExampleStudy();
     const completed = status.counts.succeeded;
     expect(completed).toBeGreaterThan(0);
 

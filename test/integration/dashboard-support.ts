@@ -9,12 +9,15 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { chromium as playwright, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
+import { runStudyExample } from "../../scripts/examples/study-example.ts";
 import { chromium } from "../../scripts/lib/chromium.ts";
 import { useLocalStack, type LocalStackHandle } from "./local-stack-support.ts";
 
+const REPO_ROOT = resolve(import.meta.dirname, "../..");
+type StudyExampleStatus = Awaited<ReturnType<typeof runStudyExample>>;
 export const ARTIFACTS = join(tmpdir(), "kinetic-test-artifacts", "dashboard");
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
@@ -26,6 +29,8 @@ export interface DashboardHarness {
   signIn(token: string, hash?: string): Promise<Page>;
   /** Keeps a full-page screenshot as `<name>.png` and asserts axe-core finds no serious or critical violation. */
   checkPage(page: Page, name: string): Promise<void>;
+  /** Runs the example study (examples/tune) on the stack, as `npm start` does, and asserts it SUCCEEDED. */
+  runExampleStudy(): Promise<StudyExampleStatus>;
   /** Submits a job printing `dashboard step i` `steps` times, `seconds` apart, then `dashboard done`; its id. */
   submitJob(namespace?: string, steps?: number, seconds?: number): Promise<string>;
 }
@@ -93,7 +98,19 @@ export function useDashboard(name: string): DashboardHarness {
     return body.job!.id;
   }
 
-  return { local, viewerToken, signIn, checkPage, submitJob };
+  async function runExampleStudy(): Promise<StudyExampleStatus> {
+    const status = await runStudyExample({
+      repoRoot: REPO_ROOT,
+      apiUrl: local.stack.apiUrl,
+      token: local.stack.token,
+      target: "local",
+      say: () => {},
+    });
+    expect(status.state, local.problems()).toBe("SUCCEEDED");
+    return status;
+  }
+
+  return { local, viewerToken, signIn, checkPage, submitJob, runExampleStudy };
 }
 
 /** axe-core's serious and critical violations on the page, one line each. */

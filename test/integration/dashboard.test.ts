@@ -2,13 +2,10 @@
  * The dashboard in a real browser (dashboard-support.ts): jobs, a job with its timeline and following logs,
  * the example study's plot, the namespace policy, not-found, paging and sign-in.
  */
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runStudyExample } from "../../scripts/examples/study-example.ts";
 import { useDashboard } from "./dashboard-support.ts";
 
-const REPO_ROOT = resolve(import.meta.dirname, "../..");
-const { local, viewerToken: VIEWER_TOKEN, signIn, checkPage, submitJob } = useDashboard("dashboard");
+const { local, viewerToken: VIEWER_TOKEN, signIn, checkPage, submitJob, runExampleStudy } = useDashboard("dashboard");
 
 describe("the dashboard in headless Chromium", () => {
   it("shows a submitted job on the jobs page until SUCCEEDED, and its timeline and following logs on its page", async () => {
@@ -59,14 +56,7 @@ describe("the dashboard in headless Chromium", () => {
   });
 
   it("plots one point per trial of the example study with its best-so-far line, and names the best trial", async () => {
-    const status = await runStudyExample({
-      repoRoot: REPO_ROOT,
-      apiUrl: local.stack.apiUrl,
-      token: local.stack.token,
-      target: "local",
-      say: () => {},
-    });
-    expect(status.state, local.problems()).toBe("SUCCEEDED");
+    const status = await runExampleStudy();
     const page = await signIn(local.stack.token, "#/studies");
     const studyLink = page.getByRole("link", { name: status.id });
     await studyLink.waitFor();
