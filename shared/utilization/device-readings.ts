@@ -35,7 +35,9 @@ export function deviceQuery(f: MetricFamily, windowMs: number, sampleIntervalMs:
   ];
   for (let i = 0; i < buckets; i++) {
     const back = (buckets - 1 - i) * bucketMs;
-    parts.push(tagStat(over("avg", "avg_over_time", seconds(bucketMs), back ? ` offset ${seconds(back)}` : ""), `b${i}`));
+    parts.push(
+      tagStat(over("avg", "avg_over_time", seconds(bucketMs), back ? ` offset ${seconds(back)}` : ""), `b${i}`),
+    );
   }
   return parts.join(" or ");
 }
