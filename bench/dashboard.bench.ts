@@ -3,7 +3,8 @@
  *   (a) the jobs page with 10,000 jobs in the store: navigation → first rows
  *       rendered, beside its floor, the API's /jobs call in the same load;
  *   (b) a study with 1,000 trials: navigation → the objective chart with all
- *       1,000 points and the parallel coordinates with all 1,000 lines drawn,
+ *       1,000 points, the capped learning curves (dashboard/src/learning-curves.ts)
+ *       and the parallel coordinates with all 1,000 lines drawn,
  *       beside its floor, the page's three /studies/… calls in the same load.
  * Records are seeded straight into Firestore (scripts/lib/seed-history.ts,
  * seed-study.ts). Each figure is the median of RUNS fresh loads after one
@@ -32,6 +33,9 @@ const GOAL_MS = 1_000;
 const NS = "default";
 const STUDY = "bench-study";
 const OPTIMIZERS = ["adam", "sgd", "rmsprop"];
+// Every trial has a 10-step curve (seed-study.ts): the page draws the best 20 and the latest 20, not 1,000
+// (CURVE_LIMITS in dashboard/src/learning-curves.ts; bench/ may not import dashboard/).
+const CURVES = 40;
 
 const dataDir = mkdtempSync(join(tmpdir(), "kinetic-bench-dashboard-"));
 const stack = new LocalStack({
@@ -92,6 +96,7 @@ try {
         stack.token,
         {
           chart: `#study-chart[data-points="${TRIALS}"] canvas`,
+          curves: `#learning-curves[data-curves="${CURVES}"] canvas`,
           parallel: `#parallel-coords[data-lines="${TRIALS}"] svg`,
         },
         /^\/studies\//,
@@ -115,6 +120,7 @@ try {
     const failures = [
       report(`jobs page, first rows (${JOBS} jobs in the store)`, jobLoads, "rows", "/jobs call"),
       report(`study plot, ${TRIALS} points drawn`, studyLoads, "chart", "/studies calls"),
+      report(`study learning curves, ${CURVES} of ${TRIALS} drawn`, studyLoads, "curves", "/studies calls"),
       report(`study parallel coordinates, ${TRIALS} lines drawn`, studyLoads, "parallel", "/studies calls"),
     ];
     failed = failures.some(Boolean);
@@ -122,6 +128,7 @@ try {
     const phase = (name: string) => median(studyLoads.map((l) => l.pageMarks[name] ?? NaN)).toFixed(0);
     console.log(
       `study page phases (ms from navigation): data ${phase("study:data")}, chart ${phase("study:chart")}, ` +
+        `attention + learning curves ${phase("study:curves")}, ` +
         `parallel coordinates ${phase("study:parallel")}, importance + table ${phase("study:table")}`,
     );
   } finally {

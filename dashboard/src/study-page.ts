@@ -1,14 +1,17 @@
 /**
- * One study: its status, the objective per trial with best-so-far, parallel coordinates over its parameters,
- * parameter importance, and a sortable trial table.
+ * One study: its status, the trials that need attention, the objective per trial with best-so-far, the trials'
+ * learning curves, parallel coordinates over its parameters, parameter importance, and a sortable trial table.
  */
 import type uPlot from "uplot";
 import { getJson } from "./api.ts";
+import { jobHref, why } from "./attention.ts";
+import { renderAttention } from "./attention-view.ts";
 import { h, link, stateBadge } from "./dom.ts";
 import { renderImportance } from "./importance-view.ts";
 import { drawParallel } from "./parallel-coords.ts";
 import type { Page } from "./page.ts";
-import { chartData, drawChart } from "./study-chart.ts";
+import { curvesCaption, selectCurves } from "./learning-curves.ts";
+import { chartData, curvesKey, drawChart, drawCurves } from "./study-chart.ts";
 import { countsText, STUDY_ACTIVE } from "./studies-page.ts";
 import type { Study, StudyImportance, Trial } from "./types.ts";
 
@@ -20,10 +23,16 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
   const chartHost = h("div", { id: "study-chart", class: "chart" });
   const chartCaption = h("p", { id: "chart-caption", class: "caption" });
   const trialsHost = h("div");
+  const attentionHost = h("div", { id: "attention" });
+  const curvesHost = h("div", { id: "learning-curves", class: "chart" });
+  const curvesCaptionEl = h("p", { id: "curves-caption", class: "caption" });
+  let curvesKeyEl = h("p");
+  const curvesFigure = h("figure", { "aria-describedby": "curves-caption", role: "img" }, curvesHost);
   const parallelHost = h("div", { id: "parallel-coords", class: "chart" });
   const parallelCaption = h("p", { id: "parallel-caption", class: "caption" });
   const importanceHost = h("div", { id: "importance-host" });
   let plot: uPlot | undefined;
+  let curvesPlot: uPlot | undefined;
   let trials: Trial[] = [];
   let sort: { key: SortKey; dir: 1 | -1 } = { key: "index", dir: 1 };
   // A long study shows its first rows in the chosen order until asked for all (a 1,000-row table costs a frame).
@@ -33,10 +42,24 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
     summary,
     h(
       "section",
+      { "aria-labelledby": "h-attention" },
+      h("h2", { id: "h-attention" }, "Needs attention"),
+      attentionHost,
+    ),
+    h(
+      "section",
       { "aria-labelledby": "h-chart" },
       h("h2", { id: "h-chart" }, "Objective per trial"),
       h("figure", { "aria-describedby": "chart-caption" }, chartHost),
       chartCaption,
+    ),
+    h(
+      "section",
+      { "aria-labelledby": "h-curves" },
+      h("h2", { id: "h-curves" }, "Learning curves"),
+      curvesFigure,
+      curvesKeyEl,
+      curvesCaptionEl,
     ),
     h(
       "section",
@@ -88,9 +111,11 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
         "tr",
         {},
         h("td", {}, t.index),
-        h("td", {}, link(`#/jobs/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.jobId)}`, t.id)),
+        h("td", {}, link(jobHref(t), t.id)),
         h("td", {}, stateBadge(t.state)),
-        h("td", {}, t.objective !== undefined ? formatObjective(t.objective) : (t.reason ?? "")),
+        h("td", {}, t.objective !== undefined ? formatObjective(t.objective) : ""),
+        // The reason in the cell, the whole message as its tooltip (and in "Needs attention" for the failures).
+        h("td", t.message ? { title: why(t) } : {}, t.reason ?? ""),
         ...params.map((p) => h("td", {}, formatParam(t.params[p]))),
       );
     trialsHost.replaceChildren(
@@ -114,6 +139,7 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
             header("Trial"),
             header("State", "state"),
             header("Objective", "objective"),
+            header("Reason"),
             ...params.map((p) => header(p)),
           ),
         ),
@@ -171,6 +197,16 @@ export function studyPage(el: HTMLElement, namespace: string, id: string): Page 
       const data = chartData(trials, maximize);
       plot = drawChart(chartHost, data, objective, plot);
       performance.mark("study:chart");
+      renderAttention(attentionHost, trials);
+      const curves = selectCurves(trials, { metric: objective, maximize, bestId: status.best?.trialId });
+      curvesPlot = drawCurves(curvesHost, curves, objective, curvesPlot);
+      curvesKeyEl.replaceWith((curvesKeyEl = curvesKey(curves)));
+      curvesCaptionEl.textContent = curvesCaption(curves, objective);
+      curvesFigure.setAttribute(
+        "aria-label",
+        `Learning curves: ${objective} against step for ${curves.curves.length} trials`,
+      );
+      performance.mark("study:curves");
       chartCaption.textContent = status.best
         ? `${data.points} trials with a value; best: trial ${status.best.trialId} (${objective} ${status.best.value}).`
         : `${data.points} trials with a value; no best trial yet.`;

@@ -186,3 +186,17 @@ export interface BuildDetail extends Build {
   /** Jobs waiting for the image, when the record lists them. */
   jobs?: { namespace: string; id: string }[];
 }
+// Merged into Trial above (dash-curves): why it ended and what it reported (shared/store/study-store.ts TrialDoc).
+export interface MetricPoint {
+  step: number;
+  value: number;
+  at?: string;
+}
+export interface Trial {
+  message?: string;
+  finishedAt?: string;
+  /** Each metric's series once finished (step = pushed step or log line). */
+  series?: Record<string, MetricPoint[]>;
+  /** Pushed reports by step while running ("12": {loss: 0.3}). */
+  pushed?: Record<string, Record<string, number>>;
+}

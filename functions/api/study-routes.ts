@@ -12,7 +12,8 @@
  *   GET  /studies/{id}/best?namespace=NS           {best} (404 while there is none)
  *   GET  /studies/{id}/importance?namespace=NS     parameter importance over completed trials (shared/studies/importance.ts),
  *        [&include=trials]                         with the search space and the objective the dashboard plots by
- *                                                  (and {trials}: the study page's one read of them)
+ *                                                  (and {trials}: the study page's one read of them, each
+ *                                                  series thinned to 100 points for plotting)
  *   POST /studies/{id}/cancel?namespace=NS         {study}
  *   POST /studies/{id}/trials/{trial}/metrics?namespace=NS  {step, metrics: {name: number}} → {recorded}
  */
@@ -24,6 +25,7 @@ import { createStudy } from "../../shared/studies/create.ts";
 import { publishDrive } from "../../shared/studies/messages.ts";
 import { isTerminalStudyState } from "../../shared/store/study-store.ts";
 import { parameterImportance } from "../../shared/studies/importance.ts";
+import { trialForPlot } from "../../shared/studies/trial-view.ts";
 import {
   cancelStudy,
   getStudy,
@@ -134,7 +136,8 @@ export const studyRoutes: RouteGroup = (app, route) => {
         parameters: hyperparameters,
         objective: objectives[0],
         objectiveType,
-        ...(req.query.include === "trials" ? { trials } : {}),
+        // For plotting: each series and the pushed steps thinned to PLOT_POINTS (a 1,000-trial study stays small).
+        ...(req.query.include === "trials" ? { trials: trials.map((t) => trialForPlot(t)) } : {}),
       });
     }),
   );
