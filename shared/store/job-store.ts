@@ -28,17 +28,7 @@ import {
 } from "./job-types.ts";
 
 // The port and its vocabulary live in job-types.ts; importers reach them here too.
-export {
-  jobKey,
-  type JobDoc,
-  type JobKey,
-  type JobPatch,
-  type JobStore,
-  type ListFilter,
-  type NewJob,
-  type TransitionInput,
-  type TransitionResult,
-};
+export * from "./job-types.ts";
 
 export const JOBS = "jobs";
 const JOB_MACHINE = { canTransition, isTerminal };
