@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { KineticError } from "../errors.ts";
 import { GPU_CATALOG, TPU_CATALOG } from "./catalog.ts";
-import { closeMatches, knownAccelerators, multiHostTopologies, resolveAccelerator, topologyChips } from "./resolve.ts";
+import { closeMatches, knownAccelerators, resolveAccelerator } from "./resolve.ts";
+import { multiHostTopologies, topologyChips } from "./tpu-sizes.ts";
 
 function thrown(fn: () => unknown): KineticError {
   try {
