@@ -21,7 +21,7 @@
  * Kueue: ResourceFlavors per pool, ClusterQueue `kinetic-cluster-queue` (cpu, memory, nvidia.com/gpu, google.com/tpu)
  * and `createTestNamespace(prefix, { localQueue: true })` adds LocalQueue `kinetic`. If JobSet or Kueue cannot run,
  * the testbed still starts; `tb.addons` (and KINETIC_TEST_ADDONS in tests) carry the exact reason so dependent
- * tests skip loudly.
+ * tests fail with it (requireAddon), never skip.
  *
  * Environment: KINETIC_TESTBED_STATS=1 prints startup time and the control plane's peak RSS at stop;
  * KINETIC_TESTBED_KEEP=1 keeps the temp dir (kubeconfig, certificates, one log per component under logs/) after stop;

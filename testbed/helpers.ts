@@ -23,7 +23,7 @@ export function kubeConfigFromEnv(): KubeConfig {
   return kc;
 }
 
-/** Why an add-on is unavailable in this test run, or undefined when it runs. Use with `describe.skipIf`. */
+/** Why an add-on is unavailable in this test run, or undefined when it runs (see requireAddon). */
 export function addonUnavailable(name: AddonName): string | undefined {
   const raw = process.env[ADDONS_ENV];
   if (raw === undefined) return `${ADDONS_ENV} is not set (the testbed global setup did not run)`;
@@ -33,17 +33,14 @@ export function addonUnavailable(name: AddonName): string | undefined {
 }
 
 /**
- * Skip reason for tests that need an add-on; prints it, so a skipped suite is never silent. With CI set
- * (as `.ci/run` runs), a missing add-on throws instead, failing the run.
- * `describe.skipIf(skipUnless("kueue"))("…", () => …)`.
+ * Fails, naming the reason, when an add-on this test needs did not come up: `npm test` builds every add-on
+ * (`npm run testbed:build`), so a missing one is a broken testbed, never a reason to skip. Call it at the top of
+ * a `describe` (the file fails at collection) or first in a test.
  */
-export function skipUnless(name: AddonName): string | false {
+export function requireAddon(name: AddonName): void {
   const reason = addonUnavailable(name);
-  if (reason === undefined) return false;
-  // In CI every add-on must run: a missing one fails the run loudly instead of skipping tests.
-  if (process.env.CI) throw new Error(`${name} is required in CI but unavailable: ${reason}`);
-  console.warn(`SKIPPED (${name} unavailable): ${reason}`);
-  return reason;
+  if (reason !== undefined)
+    throw new Error(`${name} is required but unavailable: ${reason} (build it with npm run testbed:build)`);
 }
 
 export interface TestNamespace {

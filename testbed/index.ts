@@ -12,7 +12,7 @@ export {
   createTestNamespace,
   kubeConfigFromEnv,
   podsOfJob,
-  skipUnless,
+  requireAddon,
   waitFor,
   waitForJobCondition,
   waitForPodCondition,

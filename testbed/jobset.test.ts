@@ -9,7 +9,7 @@ import {
   acceleratorSelector,
   createTestNamespace,
   kubeConfigFromEnv,
-  skipUnless,
+  requireAddon,
   waitFor,
   waitForJobCondition,
   waitForPodsPhase,
@@ -64,7 +64,8 @@ function sliceJobSet(name: string, podAnnotations: Record<string, string>) {
   };
 }
 
-describe.skipIf(skipUnless("jobset"))("JobSet multi-host TPU slices", () => {
+describe("JobSet multi-host TPU slices", () => {
+  requireAddon("jobset");
   const kc = kubeConfigFromEnv();
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);

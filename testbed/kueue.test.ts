@@ -11,7 +11,7 @@ import {
   createTestNamespace,
   kubeConfigFromEnv,
   podsOfJob,
-  skipUnless,
+  requireAddon,
   waitFor,
   waitForJobCondition,
   type TestNamespace,
@@ -51,7 +51,8 @@ function queuedJob(name: string, gpus: number): V1Job {
   };
 }
 
-describe.skipIf(skipUnless("kueue"))("Kueue admission", () => {
+describe("Kueue admission", () => {
+  requireAddon("kueue");
   const kc = kubeConfigFromEnv();
   const batch = kc.makeApiClient(BatchV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);

@@ -10,7 +10,7 @@ import type { CleanupSummary } from "../../shared/cleanup/types.ts";
 import {
   createTestNamespace,
   kubeConfigFromEnv,
-  skipUnless,
+  requireAddon,
   waitFor,
   type TestNamespace,
 } from "../../testbed/index.ts";
@@ -116,36 +116,34 @@ describe("TTL sweep", () => {
     expect((await f.store.get({ namespace: ns.name, id: "busy" }))?.state).toBe("CANCELLED");
   });
 
-  it.skipIf(skipUnless("jobset"))(
-    "deletes an expired JobSet with its child Jobs and pods, never a child Job on its own",
-    async () => {
-      await f.createJobSet("set", 2);
-      const completed = await waitFor(
-        async () =>
-          (await f.cluster.listManaged(ns.name, ["JobSet"])).find((o) => o.name === "set" && o.phase === "Succeeded"),
-        { timeoutMs: 60_000, description: "JobSet set Completed" },
-      );
-      expect(completed.finishedAt).toBeDefined();
-      await f.record("set", { state: "SUCCEEDED", ttl: 60, kind: "JobSet" });
-      expect(await f.podCount("set")).toBe(2);
+  it("deletes an expired JobSet with its child Jobs and pods, never a child Job on its own", async () => {
+    requireAddon("jobset");
+    await f.createJobSet("set", 2);
+    const completed = await waitFor(
+      async () =>
+        (await f.cluster.listManaged(ns.name, ["JobSet"])).find((o) => o.name === "set" && o.phase === "Succeeded"),
+      { timeoutMs: 60_000, description: "JobSet set Completed" },
+    );
+    expect(completed.finishedAt).toBeDefined();
+    await f.record("set", { state: "SUCCEEDED", ttl: 60, kind: "JobSet" });
+    expect(await f.podCount("set")).toBe(2);
 
-      f.clock.advance(30_000);
-      const early = await runCleanup(f.deps(), { namespace: ns.name });
-      expect(early.items.map((i) => `${i.action} ${i.kind}/${i.name}`)).toEqual(["kept JobSet/set"]);
+    f.clock.advance(30_000);
+    const early = await runCleanup(f.deps(), { namespace: ns.name });
+    expect(early.items.map((i) => `${i.action} ${i.kind}/${i.name}`)).toEqual(["kept JobSet/set"]);
 
-      f.clock.advance(60_000);
-      const run = await runCleanup(f.deps(), { namespace: ns.name });
-      expect(run.items.map((i) => `${i.action} ${i.kind}/${i.name}`)).toEqual(["deleted JobSet/set"]);
-      await waitFor(
-        async () =>
-          (await f.podCount("set")) === 0 && (await f.cluster.listManaged(ns.name, ["Job", "JobSet"])).length === 0,
-        {
-          timeoutMs: 30_000,
-          description: "JobSet, child Jobs and pods deleted",
-        },
-      );
-    },
-  );
+    f.clock.advance(60_000);
+    const run = await runCleanup(f.deps(), { namespace: ns.name });
+    expect(run.items.map((i) => `${i.action} ${i.kind}/${i.name}`)).toEqual(["deleted JobSet/set"]);
+    await waitFor(
+      async () =>
+        (await f.podCount("set")) === 0 && (await f.cluster.listManaged(ns.name, ["Job", "JobSet"])).length === 0,
+      {
+        timeoutMs: 30_000,
+        description: "JobSet, child Jobs and pods deleted",
+      },
+    );
+  });
 
   it("refuses force without a namespace, naming the field", async () => {
     await expect(runCleanup(f.deps(), { includeActive: true })).rejects.toMatchObject({

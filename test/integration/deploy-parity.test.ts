@@ -13,7 +13,7 @@ import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FUNCTIONS } from "../../functions/deploy.ts";
 import { parseInfraConfig } from "../../infra/config.ts";
-import { createTestNamespace, skipUnless, waitFor, type TestNamespace } from "../../testbed/index.ts";
+import { createTestNamespace, waitFor, type TestNamespace } from "../../testbed/index.ts";
 import { startFakeGoogleCerts, type FakeGoogleCerts, type IdTokenClaims } from "../fakes/google-certs.ts";
 import {
   FunctionHost,
@@ -25,7 +25,6 @@ import {
 } from "./deployed-functions.ts";
 
 const ALICE = "alice@example.com";
-const kueue = skipUnless("kueue");
 
 let google: FakeGoogleCerts;
 let ns: TestNamespace;
@@ -39,7 +38,7 @@ const served = new Map<string, Served>(); // by deployed URL
 beforeAll(async () => {
   google = await startFakeGoogleCerts();
   // The namespace gets the LocalQueue infra creates (kinetic), which KINETIC_DEFAULT_QUEUE points at.
-  ns = await createTestNamespace("parity", { localQueue: !kueue });
+  ns = await createTestNamespace("parity", { localQueue: true });
   const project = `parity-${randomBytes(4).toString("hex")}`;
   rendered = await renderDeployment(
     parseInfraConfig({
@@ -206,7 +205,7 @@ describe("driven as Google Cloud drives them", () => {
     expect(await res.json()).toMatchObject({ jobs: [] });
   });
 
-  it.skipIf(kueue)("runs a published job to SUCCEEDED through the deployed-shaped functions", async () => {
+  it("runs a published job to SUCCEEDED through the deployed-shaped functions", async () => {
     const submit = triggerOf("push", "-submit-job");
     const sync = triggerOf("schedule", "-sync-jobs");
     const topic = rendered.resources.find(

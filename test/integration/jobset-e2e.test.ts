@@ -6,13 +6,14 @@ import {
   TEST_ANNOTATIONS,
   createTestNamespace,
   kubeConfigFromEnv,
-  skipUnless,
+  requireAddon,
   waitFor,
   type TestNamespace,
 } from "../../testbed/index.ts";
 import { syncUntil, testDeps, uniqueId } from "./support.ts";
 
-describe.skipIf(skipUnless("jobset"))("multi-host TPU jobs", () => {
+describe("multi-host TPU jobs", () => {
+  requireAddon("jobset");
   let ns: TestNamespace;
   let deps: ReturnType<typeof testDeps>;
   beforeAll(async () => {

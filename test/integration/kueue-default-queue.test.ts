@@ -26,7 +26,7 @@ import {
   createTestNamespace,
   kubeConfigFromEnv,
   nodesFor,
-  skipUnless,
+  requireAddon,
   waitFor,
   type NodePool,
   type TestNamespace,
@@ -40,7 +40,8 @@ type Cq = {
   };
 };
 
-describe.skipIf(skipUnless("kueue"))("the default queue from the operator config, on real Kueue", () => {
+describe("the default queue from the operator config, on real Kueue", () => {
+  requireAddon("kueue");
   const cqName = uniqueId("kdq");
   const cohort = uniqueId("kdc");
   let kube: KueueApplier;

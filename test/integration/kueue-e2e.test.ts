@@ -5,10 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { submitJob } from "../../shared/jobs/submit.ts";
-import { LOCAL_QUEUE, createTestNamespace, skipUnless, type TestNamespace } from "../../testbed/index.ts";
+import { LOCAL_QUEUE, createTestNamespace, requireAddon, type TestNamespace } from "../../testbed/index.ts";
 import { syncUntil, testDeps, uniqueId } from "./support.ts";
 
-describe.skipIf(skipUnless("kueue"))("jobs through a Kueue LocalQueue", () => {
+describe("jobs through a Kueue LocalQueue", () => {
+  requireAddon("kueue");
   let ns: TestNamespace;
   let deps: ReturnType<typeof testDeps>;
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import { KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-n
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  addonUnavailable,
+  requireAddon,
   createTestNamespace,
   describeApiError,
   isStatus,
@@ -45,7 +45,7 @@ describe("golden manifests pass a server-side dry run", () => {
     const kc = kubeConfigFromEnv();
     client = KubernetesObjectApi.makeApiClient(kc);
     // With Kueue running, its webhooks see the queue-labelled manifests too.
-    ns = await createTestNamespace("manifests-dry-run", { kubeConfig: kc, localQueue: !addonUnavailable("kueue") });
+    ns = await createTestNamespace("manifests-dry-run", { kubeConfig: kc, localQueue: true });
   });
 
   afterAll(async () => {
@@ -57,15 +57,9 @@ describe("golden manifests pass a server-side dry run", () => {
   });
 
   for (const file of files) {
-    it(`${file} is accepted unchanged and not persisted`, async (ctx) => {
+    it(`${file} is accepted unchanged and not persisted`, async () => {
       const manifest = parse(readFileSync(join(GOLDEN_DIR, file), "utf8")) as KubernetesObject & Record<string, Json>;
-      if (manifest.kind === "JobSet") {
-        const reason = addonUnavailable("jobset");
-        if (reason) {
-          console.warn(`SKIPPED ${file} (JobSet CRD unavailable): ${reason}`);
-          ctx.skip();
-        }
-      }
+      if (manifest.kind === "JobSet") requireAddon("jobset");
       manifest.metadata!.namespace = ns.name;
       let accepted: KubernetesObject;
       try {

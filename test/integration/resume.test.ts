@@ -18,7 +18,7 @@ import {
   createTestNamespace,
   kubeConfigFromEnv,
   nodesFor,
-  skipUnless,
+  requireAddon,
   waitFor,
   type NodePool,
   type TestNamespace,
@@ -189,7 +189,8 @@ describe("resume of a Job after spot preemption (testbed)", () => {
   }, 180_000);
 });
 
-describe.skipIf(skipUnless("jobset"))("resume of a 4-host TPU slice after spot preemption (testbed)", () => {
+describe("resume of a 4-host TPU slice after spot preemption (testbed)", () => {
+  requireAddon("jobset");
   it("a node of a 4-host TPU slice deleted: the whole slice restarts as attempt 2, SUCCEEDED with 2 attempts", async () => {
     const pool = spotPool(uniqueId("spot-tpu"), "tpu", 4);
     await addNodes(nodesFor(pool));

@@ -14,13 +14,7 @@ import { PubSub } from "@google-cloud/pubsub";
 import { BatchV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseInfraConfig } from "../../infra/config.ts";
-import {
-  createTestNamespace,
-  kubeConfigFromEnv,
-  skipUnless,
-  waitFor,
-  type TestNamespace,
-} from "../../testbed/index.ts";
+import { createTestNamespace, kubeConfigFromEnv, waitFor, type TestNamespace } from "../../testbed/index.ts";
 import { startFakeGoogleCerts, type FakeGoogleCerts } from "../fakes/google-certs.ts";
 import { FunctionHost, renderDeployment, standIns, type Rendered, type Trigger } from "./deployed-functions.ts";
 
@@ -35,7 +29,7 @@ const local = new Map<string, string>(); // deployed URL → local URL
 beforeAll(async () => {
   google = await startFakeGoogleCerts();
   // The LocalQueue infra creates (KINETIC_DEFAULT_QUEUE points at it), where Kueue runs; without it Jobs start suspended.
-  ns = await createTestNamespace("study-deployed", { localQueue: !skipUnless("kueue") });
+  ns = await createTestNamespace("study-deployed", { localQueue: true });
   const project = `stdep-${randomBytes(4).toString("hex")}`;
   rendered = await renderDeployment(
     parseInfraConfig({

@@ -13,7 +13,7 @@ import { parseJobSpec } from "../../shared/schemas/job-spec.ts";
 import { runCleanup } from "../../shared/cleanup/run.ts";
 import { cleanupDeps } from "../../shared/cleanup/cleanup-deps.ts";
 import { ManualClock } from "../../shared/clock.ts";
-import { createTestNamespace, kubeConfigFromEnv, skipUnless, type TestNamespace } from "../../testbed/index.ts";
+import { createTestNamespace, kubeConfigFromEnv, requireAddon, type TestNamespace } from "../../testbed/index.ts";
 import { syncUntil, testDeps, testStores, uniqueId } from "./support.ts";
 
 let ns: TestNamespace;
@@ -102,16 +102,14 @@ describe("job volumes", () => {
     });
   });
 
-  it.skipIf(skipUnless("jobset"))(
-    "a 4-host JobSet with the coordinator wait and a data volume passes the dry run",
-    async () => {
-      await dryRun("dry-slice", {
-        accelerator: "tpu-v5litepod-16",
-        hostnameResolutionTimeoutSeconds: 120,
-        data: { size: "1Ti", mountPath: "/data" },
-      });
-    },
-  );
+  it("a 4-host JobSet with the coordinator wait and a data volume passes the dry run", async () => {
+    requireAddon("jobset");
+    await dryRun("dry-slice", {
+      accelerator: "tpu-v5litepod-16",
+      hostnameResolutionTimeoutSeconds: 120,
+      data: { size: "1Ti", mountPath: "/data" },
+    });
+  });
 
   it("refuses bad storage input at submission, naming each field", async () => {
     const deps = testDeps({ namespaces: [ns.name] });
