@@ -9,66 +9,21 @@
  * SUCCEEDED on the testbed through these functions alone.
  */
 import { randomBytes } from "node:crypto";
-import { PubSub } from "@google-cloud/pubsub";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FUNCTIONS } from "../../functions/deploy.ts";
-import { parseInfraConfig } from "../../infra/config.ts";
-import { createTestNamespace, waitFor, type TestNamespace } from "../../testbed/index.ts";
-import { startFakeGoogleCerts, type FakeGoogleCerts, type IdTokenClaims } from "../fakes/google-certs.ts";
-import {
-  FunctionHost,
-  renderDeployment,
-  standIns,
-  type Rendered,
-  type Served,
-  type Trigger,
-} from "./deployed-functions.ts";
+import { waitFor } from "../../testbed/index.ts";
+import type { IdTokenClaims } from "../fakes/google-certs.ts";
+import { ALICE, standIns, useDeployment, type Trigger } from "./deployed-functions.ts";
 
-const ALICE = "alice@example.com";
-
-let google: FakeGoogleCerts;
-let ns: TestNamespace;
-let rendered: Rendered;
 /** Functions anyone may call: their requests carry no Google identity, and they authenticate in their own way. */
 const PUBLIC = new Set(FUNCTIONS.filter((f) => f.trigger.kind === "http" && f.trigger.public).map((f) => f.name));
-let pubsub: PubSub;
-const host = new FunctionHost();
-const served = new Map<string, Served>(); // by deployed URL
-
-beforeAll(async () => {
-  google = await startFakeGoogleCerts();
-  // The namespace gets the LocalQueue infra creates (kinetic), which KINETIC_DEFAULT_QUEUE points at.
-  ns = await createTestNamespace("parity", { localQueue: true });
-  const project = `parity-${randomBytes(4).toString("hex")}`;
-  rendered = await renderDeployment(
-    parseInfraConfig({
-      project,
-      zone: "us-central1-a",
-      cluster: "parity",
-      namespaces: [ns.name],
-      apiInvokers: [`user:${ALICE}`],
-    }),
-  );
-  // The topics infra creates, on the emulator (syncJobs publishes job.finished to its cluster's topic).
-  pubsub = new PubSub({ projectId: project });
-  for (const t of rendered.resources.filter((r) => r.type === "gcp:pubsub/topic:Topic"))
-    await pubsub.createTopic(t.inputs.name as string);
-  const started = await Promise.all(rendered.functions.map((fn) => host.serve(fn, standIns(google.url))));
-  for (const s of started) served.set(s.fn.deployedUrl, s);
-}, 240_000);
-
-afterAll(async () => {
-  await host.close();
-  await pubsub?.close();
-  await ns?.cleanup();
-  await google?.close();
-});
+const deployment = useDeployment("parity");
+const { host, local } = deployment;
 
 const triggerOf = (kind: Trigger["kind"], nameEnd: string) =>
-  rendered.triggers.find((t) => t.kind === kind && t.name.endsWith(nameEnd))!;
-const local = (deployedUrl: string) => served.get(deployedUrl)!.url;
-const apiUrl = () => local(rendered.outputs.apiUrl as string);
-const token = (claims: IdTokenClaims) => `Bearer ${google.mint(claims)}`;
+  deployment.rendered.triggers.find((t) => t.kind === kind && t.name.endsWith(nameEnd))!;
+const apiUrl = () => local(deployment.rendered.outputs.apiUrl as string);
+const token = (claims: IdTokenClaims) => `Bearer ${deployment.google.mint(claims)}`;
 
 /** Cloud Scheduler's request: POST to the target with its OIDC token and headers. */
 async function tick(t: Trigger, authorization = token({ aud: t.audience, email: t.serviceAccountEmail })) {
@@ -99,7 +54,7 @@ async function push(
     },
     body: JSON.stringify({
       message: { ...message, publishTime: new Date().toISOString() },
-      subscription: `projects/${pubsub.projectId}/subscriptions/${t.name}`,
+      subscription: `projects/${deployment.pubsub.projectId}/subscriptions/${t.name}`,
     }),
   });
   await res.arrayBuffer();
@@ -109,12 +64,12 @@ async function push(
 describe("each deployed function refuses what Google would not send it", () => {
   it("401 for a wrong audience, issuer, expiry or signature; 403 for an identity it does not take", async () => {
     const now = Math.floor(Date.now() / 1000);
-    for (const fn of rendered.functions) {
+    for (const fn of deployment.rendered.functions) {
       if (PUBLIC.has(fn.entryPoint)) continue; // its own signature check, below
-      const t = rendered.triggers.find((x) => x.target === fn.deployedUrl);
+      const t = deployment.rendered.triggers.find((x) => x.target === fn.deployedUrl);
       const aud = t?.audience ?? fn.deployedUrl;
       const email = t?.serviceAccountEmail ?? ALICE;
-      const other = rendered.functions.find((f) => f !== fn)!.deployedUrl;
+      const other = deployment.rendered.functions.find((f) => f !== fn)!.deployedUrl;
       const call = async (authorization: string) => {
         const res = await fetch(`${local(fn.deployedUrl)}/jobs`, {
           method: "POST",
@@ -127,14 +82,14 @@ describe("each deployed function refuses what Google would not send it", () => {
       expect(await call(token({ aud: other, email })), `${fn.name} wrong audience`).toBe(401);
       expect(await call(token({ aud, email, iss: "https://issuer.example.com" })), `${fn.name} issuer`).toBe(401);
       expect(await call(token({ aud, email, iat: now - 7200, exp: now - 3600 })), `${fn.name} expired`).toBe(401);
-      expect(await call(`Bearer ${google.mintForged({ aud, email })}`), `${fn.name} signature`).toBe(401);
+      expect(await call(`Bearer ${deployment.google.mintForged({ aud, email })}`), `${fn.name} signature`).toBe(401);
       expect(await call("Bearer a-static-token"), `${fn.name} static token`).toBe(401);
       expect(await call(token({ aud, email: "mallory@example.com" })), `${fn.name} identity`).toBe(403);
     }
   });
 
   it("a public function (the push hook: forges cannot send Google ID tokens) takes no token as its authentication", async () => {
-    const hooks = rendered.functions.filter((f) => PUBLIC.has(f.entryPoint));
+    const hooks = deployment.rendered.functions.filter((f) => PUBLIC.has(f.entryPoint));
     expect(hooks.map((f) => f.entryPoint)).toEqual(["pushHook"]);
     for (const fn of hooks) {
       const call = async (authorization?: string) => {
@@ -170,7 +125,7 @@ describe("each deployed function refuses what Google would not send it", () => {
 
 describe("driven as Google Cloud drives them", () => {
   it("answers Cloud Scheduler's ticks (the call the old wiring answered 401)", async () => {
-    for (const t of rendered.triggers.filter((x) => x.kind === "schedule")) {
+    for (const t of deployment.rendered.triggers.filter((x) => x.kind === "schedule")) {
       const r = await tick(t);
       expect(r.status, `${t.name}: ${r.body}`).toBe(200);
     }
@@ -178,7 +133,7 @@ describe("driven as Google Cloud drives them", () => {
 
   it("reproduces the old 401: syncJobs with the environment infra used to give it refuses the same tick", async () => {
     const sync = triggerOf("schedule", "-sync-jobs");
-    const deployed = rendered.functions.find((f) => f.deployedUrl === sync.target)!;
+    const deployed = deployment.rendered.functions.find((f) => f.deployedUrl === sync.target)!;
     const OLD_KEYS = ["NODE_ENV", "NODE_OPTIONS", "KINETIC_PROJECT", "KINETIC_ZONE", "KINETIC_CLUSTER"];
     const old = Object.fromEntries(Object.entries(deployed.env).filter(([k]) => OLD_KEYS.includes(k)));
     const oldFn = await host.serve(
@@ -187,7 +142,7 @@ describe("driven as Google Cloud drives them", () => {
         name: `${deployed.name}-old`,
         env: { ...old, KINETIC_SCHEDULER_PRINCIPALS: sync.serviceAccountEmail },
       },
-      standIns(google.url),
+      standIns(deployment.google.url),
     );
     const res = await fetch(oldFn.url, {
       method: "POST",
@@ -198,8 +153,8 @@ describe("driven as Google Cloud drives them", () => {
   });
 
   it("answers a user's API call made with their ID token", async () => {
-    const res = await fetch(`${apiUrl()}/jobs?namespace=${ns.name}`, {
-      headers: { authorization: token({ aud: rendered.outputs.apiUrl as string, email: ALICE }) },
+    const res = await fetch(`${apiUrl()}/jobs?namespace=${deployment.ns.name}`, {
+      headers: { authorization: token({ aud: deployment.rendered.outputs.apiUrl as string, email: ALICE }) },
     });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await res.json()).toMatchObject({ jobs: [] });
@@ -208,19 +163,26 @@ describe("driven as Google Cloud drives them", () => {
   it("runs a published job to SUCCEEDED through the deployed-shaped functions", async () => {
     const submit = triggerOf("push", "-submit-job");
     const sync = triggerOf("schedule", "-sync-jobs");
-    const topic = rendered.resources.find(
+    const topic = deployment.rendered.resources.find(
       (r) => r.type === "gcp:pubsub/topic:Topic" && r.inputs.name.endsWith("-jobs"),
     )!.inputs.name as string;
-    // Published as `kinetic jobs submit --via pubsub` does, then delivered as the push subscription would.
+    // Published as `kinetic jobs submit --via deployment.pubsub` does, then delivered as the push subscription would.
     const id = `parity-${randomBytes(4).toString("hex")}`;
-    const spec = { id, namespace: ns.name, image: "python:3.12-slim", command: ["true"], cpu: "100m", memory: "64Mi" };
+    const spec = {
+      id,
+      namespace: deployment.ns.name,
+      image: "python:3.12-slim",
+      command: ["true"],
+      cpu: "100m",
+      memory: "64Mi",
+    };
     const data = Buffer.from(JSON.stringify(spec));
-    const messageId = await pubsub.topic(topic).publishMessage({ data, attributes: { jobId: id } });
+    const messageId = await deployment.pubsub.topic(topic).publishMessage({ data, attributes: { jobId: id } });
     expect(await push(submit, { data: data.toString("base64"), messageId, attributes: { jobId: id } })).toBe(204);
 
     const read = async () => {
-      const res = await fetch(`${apiUrl()}/jobs/${id}?namespace=${ns.name}`, {
-        headers: { authorization: token({ aud: rendered.outputs.apiUrl as string, email: ALICE }) },
+      const res = await fetch(`${apiUrl()}/jobs/${id}?namespace=${deployment.ns.name}`, {
+        headers: { authorization: token({ aud: deployment.rendered.outputs.apiUrl as string, email: ALICE }) },
       });
       return res.ok ? ((await res.json()) as { job: { state: string; events: { state: string }[] } }).job : undefined;
     };

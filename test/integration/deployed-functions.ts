@@ -12,16 +12,21 @@
  * resolve from the checkout's node_modules, as `npm ci` installs them in the
  * artifact (test/packaging installs the artifact itself).
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { InfraConfig } from "../../infra/config.ts";
+import { PubSub } from "@google-cloud/pubsub";
+import { afterAll, beforeAll } from "vitest";
+import { parseInfraConfig, type InfraConfig } from "../../infra/config.ts";
 import { byType, runDeploy, type Recorded } from "../../infra/test-support.ts";
 import { buildFunctions } from "../../scripts/build/functions.ts";
 import { TEST_CERTS_ENV } from "../../shared/security/test-certs.ts";
 import { freePort, startProcess, type ManagedProcess } from "../../scripts/lib/processes.ts";
+import { createTestNamespace, type TestNamespace } from "../../testbed/index.ts";
+import { startFakeGoogleCerts, type FakeGoogleCerts } from "../fakes/google-certs.ts";
 import { writeLoopbackPreload } from "../packaging/support.ts";
 
 const REPO = resolve(import.meta.dirname, "../..");
@@ -168,5 +173,86 @@ export function standIns(certsUrl: string): Record<string, string> {
     METADATA_SERVER_DETECTION: "none",
     KINETIC_KUBECONFIG: need("KINETIC_TEST_KUBECONFIG"),
     [TEST_CERTS_ENV]: certsUrl,
+  };
+}
+
+export interface DeploymentHandle {
+  readonly google: FakeGoogleCerts;
+  /** The test namespace the deployment is configured for, with the LocalQueue infra creates. */
+  readonly ns: TestNamespace;
+  readonly rendered: Rendered;
+  /** The emulator's Pub/Sub for the deployment's project, with every topic infra creates. */
+  readonly pubsub: PubSub;
+  /** Starts more functions (another environment, a second instance) beside the deployment's. */
+  readonly host: FunctionHost;
+  /** Where the function deployed at `deployedUrl` listens here. */
+  local(deployedUrl: string): string;
+}
+
+export const ALICE = "alice@example.com";
+
+/**
+ * Call at the top level of a test file: renders the deployment for a fresh namespace (Alice may call the API),
+ * creates its topics on the emulator and serves the functions whose deployed name matches `only` (all by default),
+ * with the fake Google certificates; stops everything after the file.
+ */
+export function useDeployment(cluster: string, options: { only?: RegExp; expect?: number } = {}): DeploymentHandle {
+  const host = new FunctionHost();
+  const served = new Map<string, Served>();
+  let state: { google: FakeGoogleCerts; ns: TestNamespace; rendered: Rendered; pubsub: PubSub } | undefined;
+  beforeAll(async () => {
+    const google = await startFakeGoogleCerts();
+    // The namespace gets the LocalQueue infra creates (kinetic), which KINETIC_DEFAULT_QUEUE points at.
+    const ns = await createTestNamespace(cluster, { localQueue: true });
+    const project = `${cluster}-${randomBytes(4).toString("hex")}`;
+    const rendered = await renderDeployment(
+      parseInfraConfig({
+        project,
+        zone: "us-central1-a",
+        cluster,
+        namespaces: [ns.name],
+        apiInvokers: [`user:${ALICE}`],
+      }),
+    );
+    // The topics infra creates, on the emulator (syncJobs publishes job.finished to its cluster's topic).
+    const pubsub = new PubSub({ projectId: project });
+    state = { google, ns, rendered, pubsub };
+    for (const t of rendered.resources.filter((r) => r.type === "gcp:pubsub/topic:Topic"))
+      await pubsub.createTopic(t.inputs.name as string);
+    const wanted = rendered.functions.filter((f) => !options.only || options.only.test(f.name));
+    if (options.expect !== undefined && wanted.length !== options.expect)
+      throw new Error(`expected ${options.expect} deployed functions matching ${options.only}, got ${wanted.length}`);
+    for (const s of await Promise.all(wanted.map((fn) => host.serve(fn, standIns(google.url)))))
+      served.set(s.fn.deployedUrl, s);
+  }, 240_000);
+  afterAll(async () => {
+    await host.close();
+    await state?.pubsub.close();
+    await state?.ns.cleanup();
+    await state?.google.close();
+  });
+  const get = () => {
+    if (!state) throw new Error("the deployment is not started yet (use it inside a test)");
+    return state;
+  };
+  return {
+    get google() {
+      return get().google;
+    },
+    get ns() {
+      return get().ns;
+    },
+    get rendered() {
+      return get().rendered;
+    },
+    get pubsub() {
+      return get().pubsub;
+    },
+    host,
+    local: (deployedUrl) => {
+      const s = served.get(deployedUrl);
+      if (!s) throw new Error(`no function served for ${deployedUrl}`);
+      return s.url;
+    },
   };
 }

@@ -10,68 +10,31 @@
  * a job.finished push too, and both refuse a token of another identity.
  */
 import { randomBytes } from "node:crypto";
-import { PubSub } from "@google-cloud/pubsub";
 import { BatchV1Api } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseInfraConfig } from "../../infra/config.ts";
-import { createTestNamespace, kubeConfigFromEnv, waitFor, type TestNamespace } from "../../testbed/index.ts";
-import { startFakeGoogleCerts, type FakeGoogleCerts } from "../fakes/google-certs.ts";
-import { FunctionHost, renderDeployment, standIns, type Rendered, type Trigger } from "./deployed-functions.ts";
+import { describe, expect, it } from "vitest";
+import { kubeConfigFromEnv, waitFor } from "../../testbed/index.ts";
+import { ALICE, useDeployment, type Trigger } from "./deployed-functions.ts";
 
-const ALICE = "alice@example.com";
-let google: FakeGoogleCerts;
-let ns: TestNamespace;
-let rendered: Rendered;
-let pubsub: PubSub;
-const host = new FunctionHost();
-const local = new Map<string, string>(); // deployed URL → local URL
-
-beforeAll(async () => {
-  google = await startFakeGoogleCerts();
-  // The LocalQueue infra creates (KINETIC_DEFAULT_QUEUE points at it), where Kueue runs; without it Jobs start suspended.
-  ns = await createTestNamespace("study-deployed", { localQueue: true });
-  const project = `stdep-${randomBytes(4).toString("hex")}`;
-  rendered = await renderDeployment(
-    parseInfraConfig({
-      project,
-      zone: "us-central1-a",
-      cluster: "stdep",
-      namespaces: [ns.name],
-      apiInvokers: [`user:${ALICE}`],
-    }),
-  );
-  pubsub = new PubSub({ projectId: project });
-  for (const t of rendered.resources.filter((r) => r.type === "gcp:pubsub/topic:Topic"))
-    await pubsub.createTopic(t.inputs.name as string);
-  const wanted = rendered.functions.filter((f) => /-(api|tune-study)$/.test(f.name));
-  expect(wanted).toHaveLength(2);
-  for (const s of await Promise.all(wanted.map((fn) => host.serve(fn, standIns(google.url)))))
-    local.set(s.fn.deployedUrl, s.url);
-}, 240_000);
-
-afterAll(async () => {
-  await host.close();
-  await pubsub?.close();
-  await ns?.cleanup();
-  await google?.close();
-});
+const deployment = useDeployment("stdep", { only: /-(api|tune-study)$/, expect: 2 });
+const { local } = deployment;
 
 const topicNamed = (suffix: string) =>
-  rendered.resources.find((r) => r.type === "gcp:pubsub/topic:Topic" && r.inputs.name.endsWith(suffix))!.inputs
-    .name as string;
+  deployment.rendered.resources.find(
+    (r) => r.type === "gcp:pubsub/topic:Topic" && r.inputs.name.endsWith(suffix),
+  )!.inputs.name as string;
 const tuneStudyTrigger = (topic: string): Trigger =>
-  rendered.triggers.find((t) => t.kind === "push" && t.name === `${topic}-tune-study`)!;
+  deployment.rendered.triggers.find((t) => t.kind === "push" && t.name === `${topic}-tune-study`)!;
 
 async function push(t: Trigger, data: Buffer, messageId: string, email = t.serviceAccountEmail): Promise<number> {
-  const res = await fetch(local.get(t.target)!, {
+  const res = await fetch(local(t.target), {
     method: "POST",
     headers: {
       "content-type": "application/json",
-      authorization: `Bearer ${google.mint({ aud: t.audience, email })}`,
+      authorization: `Bearer ${deployment.google.mint({ aud: t.audience, email })}`,
     },
     body: JSON.stringify({
       message: { data: data.toString("base64"), messageId, attributes: {}, publishTime: new Date().toISOString() },
-      subscription: `projects/${pubsub.projectId}/subscriptions/${t.name}`,
+      subscription: `projects/${deployment.pubsub.projectId}/subscriptions/${t.name}`,
     }),
   });
   await res.arrayBuffer();
@@ -83,8 +46,8 @@ describe("tuneStudy deployed", () => {
     const tuning = topicNamed("-tuning");
     const jobEvents = topicNamed("-job-events");
     expect(tuning).toBe("kinetic-stdep-tuning");
-    const [sub] = await pubsub.topic(tuning).createSubscription(`watch-${randomBytes(3).toString("hex")}`);
-    const apiUrl = rendered.outputs.apiUrl as string;
+    const [sub] = await deployment.pubsub.topic(tuning).createSubscription(`watch-${randomBytes(3).toString("hex")}`);
+    const apiUrl = deployment.rendered.outputs.apiUrl as string;
     const id = `dep-${randomBytes(3).toString("hex")}`;
     const spec = {
       id,
@@ -93,13 +56,19 @@ describe("tuneStudy deployed", () => {
       trials: 3,
       parallelTrials: 2,
       algorithm: "random",
-      trialTemplate: { namespace: ns.name, image: "python:3.12-slim", command: ["true"], cpu: "100m", memory: "64Mi" },
+      trialTemplate: {
+        namespace: deployment.ns.name,
+        image: "python:3.12-slim",
+        command: ["true"],
+        cpu: "100m",
+        memory: "64Mi",
+      },
     };
-    const created = await fetch(`${local.get(apiUrl)}/studies`, {
+    const created = await fetch(`${local(apiUrl)}/studies`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        authorization: `Bearer ${google.mint({ aud: apiUrl, email: ALICE })}`,
+        authorization: `Bearer ${deployment.google.mint({ aud: apiUrl, email: ALICE })}`,
       },
       body: JSON.stringify(spec),
     });
@@ -116,7 +85,11 @@ describe("tuneStudy deployed", () => {
       });
     });
     await sub.close();
-    expect(JSON.parse(message.data.toString())).toEqual({ type: "study.drive", namespace: ns.name, studyId: id });
+    expect(JSON.parse(message.data.toString())).toEqual({
+      type: "study.drive",
+      namespace: deployment.ns.name,
+      studyId: id,
+    });
     const trigger = tuneStudyTrigger(tuning);
     expect(await push(trigger, message.data, message.id, "mallory@example.com")).toBe(403);
     expect(await push(trigger, message.data, message.id)).toBe(204);
@@ -124,7 +97,7 @@ describe("tuneStudy deployed", () => {
     const batch = kubeConfigFromEnv().makeApiClient(BatchV1Api);
     const jobs = await waitFor(
       async () => {
-        const list = await batch.listNamespacedJob({ namespace: ns.name });
+        const list = await batch.listNamespacedJob({ namespace: deployment.ns.name });
         const ids = list.items.map((j) => j.metadata?.labels?.["kinetic.dev/job-id"]).sort();
         return ids.length === 2 ? ids : undefined;
       },
@@ -137,9 +110,9 @@ describe("tuneStudy deployed", () => {
     const event = Buffer.from(
       JSON.stringify({
         type: "job.finished",
-        eventId: `${ns.name}:other:finished`,
+        eventId: `${deployment.ns.name}:other:finished`,
         jobId: "other",
-        namespace: ns.name,
+        namespace: deployment.ns.name,
         state: "SUCCEEDED",
         finishedAt: new Date().toISOString(),
       }),
