@@ -166,7 +166,7 @@ describe("driven as Google Cloud drives them", () => {
     const topic = deployment.rendered.resources.find(
       (r) => r.type === "gcp:pubsub/topic:Topic" && r.inputs.name.endsWith("-jobs"),
     )!.inputs.name as string;
-    // Published as `kinetic jobs submit --via deployment.pubsub` does, then delivered as the push subscription would.
+    // Published as `kinetic jobs submit --via pubsub` does, then delivered as the push subscription would.
     const id = `parity-${randomBytes(4).toString("hex")}`;
     const spec = {
       id,

@@ -19,9 +19,8 @@ const deployment = useDeployment("stdep", { only: /-(api|tune-study)$/, expect: 
 const { local } = deployment;
 
 const topicNamed = (suffix: string) =>
-  deployment.rendered.resources.find(
-    (r) => r.type === "gcp:pubsub/topic:Topic" && r.inputs.name.endsWith(suffix),
-  )!.inputs.name as string;
+  deployment.rendered.resources.find((r) => r.type === "gcp:pubsub/topic:Topic" && r.inputs.name.endsWith(suffix))!
+    .inputs.name as string;
 const tuneStudyTrigger = (topic: string): Trigger =>
   deployment.rendered.triggers.find((t) => t.kind === "push" && t.name === `${topic}-tune-study`)!;
 
