@@ -20,6 +20,18 @@ export interface QueryDecl {
   usedBy: string;
 }
 
+/** GET /jobs filtered by equality on `equals` (in index order), newest first. */
+function newestJobs(...equals: string[]): QueryDecl {
+  return {
+    collection: "jobs",
+    fields: [
+      ...equals.map((field): IndexedField => ({ field, order: "ASCENDING" })),
+      { field: "createdAt", order: "DESCENDING" },
+    ],
+    usedBy: "shared/store/job-store.ts list",
+  };
+}
+
 export const QUERIES = {
   /** syncJobs: active jobs, oldest update first: O(active), never O(history). */
   activeJobsByUpdate: {
@@ -30,74 +42,14 @@ export const QUERIES = {
     ],
     usedBy: "shared/store/job-store.ts listActive",
   },
-  /** GET /jobs?state=…: newest first, cursor-paginated. */
-  jobsByStateNewest: {
-    collection: "jobs",
-    fields: [
-      { field: "state", order: "ASCENDING" },
-      { field: "createdAt", order: "DESCENDING" },
-    ],
-    usedBy: "shared/store/job-store.ts list",
-  },
-  /** GET /jobs?namespace=…: newest first. */
-  jobsByNamespaceNewest: {
-    collection: "jobs",
-    fields: [
-      { field: "namespace", order: "ASCENDING" },
-      { field: "createdAt", order: "DESCENDING" },
-    ],
-    usedBy: "shared/store/job-store.ts list",
-  },
-  /** GET /jobs?namespace=…&state=…: newest first. */
-  jobsByNamespaceStateNewest: {
-    collection: "jobs",
-    fields: [
-      { field: "namespace", order: "ASCENDING" },
-      { field: "state", order: "ASCENDING" },
-      { field: "createdAt", order: "DESCENDING" },
-    ],
-    usedBy: "shared/store/job-store.ts list",
-  },
-  /** GET /jobs?accelerator=…: newest first (the dashboard's accelerator filter). */
-  jobsByAcceleratorNewest: {
-    collection: "jobs",
-    fields: [
-      { field: "accelerator", order: "ASCENDING" },
-      { field: "createdAt", order: "DESCENDING" },
-    ],
-    usedBy: "shared/store/job-store.ts list",
-  },
-  /** GET /jobs?namespace=…&accelerator=…: newest first. */
-  jobsByNamespaceAcceleratorNewest: {
-    collection: "jobs",
-    fields: [
-      { field: "namespace", order: "ASCENDING" },
-      { field: "accelerator", order: "ASCENDING" },
-      { field: "createdAt", order: "DESCENDING" },
-    ],
-    usedBy: "shared/store/job-store.ts list",
-  },
-  /** GET /jobs?state=…&accelerator=…: newest first. */
-  jobsByStateAcceleratorNewest: {
-    collection: "jobs",
-    fields: [
-      { field: "state", order: "ASCENDING" },
-      { field: "accelerator", order: "ASCENDING" },
-      { field: "createdAt", order: "DESCENDING" },
-    ],
-    usedBy: "shared/store/job-store.ts list",
-  },
-  /** GET /jobs?namespace=…&state=…&accelerator=…: newest first. */
-  jobsByNamespaceStateAcceleratorNewest: {
-    collection: "jobs",
-    fields: [
-      { field: "namespace", order: "ASCENDING" },
-      { field: "state", order: "ASCENDING" },
-      { field: "accelerator", order: "ASCENDING" },
-      { field: "createdAt", order: "DESCENDING" },
-    ],
-    usedBy: "shared/store/job-store.ts list",
-  },
+  // GET /jobs with any of its filters (state, namespace, accelerator): equality on each, newest first, cursor-paged.
+  jobsByStateNewest: newestJobs("state"),
+  jobsByNamespaceNewest: newestJobs("namespace"),
+  jobsByNamespaceStateNewest: newestJobs("namespace", "state"),
+  jobsByAcceleratorNewest: newestJobs("accelerator"),
+  jobsByNamespaceAcceleratorNewest: newestJobs("namespace", "accelerator"),
+  jobsByStateAcceleratorNewest: newestJobs("state", "accelerator"),
+  jobsByNamespaceStateAcceleratorNewest: newestJobs("namespace", "state", "accelerator"),
   /** A build ended: the jobs waiting on it (O(waiting jobs), never O(history)); equality only, pages by id. */
   jobsWaitingOnBuild: {
     collection: "jobs",
