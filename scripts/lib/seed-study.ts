@@ -84,6 +84,8 @@ export async function seedStudy(db: Firestore, o: SeedStudyOptions): Promise<{ b
     const value = o.objective(params);
     const trialId = trialJobId(o.id, k);
     const curve = seededCurve(value, steps, objectiveType);
+    const doc = db.collection(STUDY_TRIALS).doc(trialKey(o.namespace, trialId));
+    const common = { id: trialId, namespace: o.namespace, studyId: o.id, index: k, params, jobId: trialId, events: [] };
     const end = o.outcome?.(k);
     if (end) {
       if (end.state === "PENDING") running++;
@@ -91,20 +93,14 @@ export async function seedStudy(db: Firestore, o: SeedStudyOptions): Promise<{ b
       const reached = curve.slice(0, end.step ?? Math.ceil(steps / 2));
       const last = reached[reached.length - 1];
       const stopped = end.state === "EARLY_STOPPED" && last;
-      void writer.set(db.collection(STUDY_TRIALS).doc(trialKey(o.namespace, trialId)), {
-        id: trialId,
-        namespace: o.namespace,
-        studyId: o.id,
-        index: k,
-        params,
+      void writer.set(doc, {
+        ...common,
         createdAt: at,
         updatedAt: at,
         ...(end.state === "PENDING" ? {} : { finishedAt: at }),
-        jobId: trialId,
         state: end.state,
         reason: end.reason,
         message: end.message,
-        events: [],
         ...(end.state === "METRICS_UNAVAILABLE"
           ? { series: {} }
           : { pushed: Object.fromEntries(reached.map((p) => [String(p.step), { loss: p.value }])) }),
@@ -116,18 +112,12 @@ export async function seedStudy(db: Firestore, o: SeedStudyOptions): Promise<{ b
     counts.succeeded++;
     if (!best || (objectiveType === "minimize" ? value < best.value : value > best.value))
       best = { index: k, trialId, value, params };
-    void writer.set(db.collection(STUDY_TRIALS).doc(trialKey(o.namespace, trialId)), {
-      id: trialId,
-      namespace: o.namespace,
-      studyId: o.id,
-      index: k,
-      params,
+    void writer.set(doc, {
+      ...common,
       createdAt: at,
       updatedAt: at,
-      jobId: trialId,
       state: "SUCCEEDED",
       reason: "Succeeded",
-      events: [],
       objective: value,
       metrics: { loss: value },
       series: { loss: curve },
