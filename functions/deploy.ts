@@ -19,6 +19,9 @@ export type Trigger =
   | { kind: "schedule"; schedule: string; timeZone: string };
 
 /** Every topic a Pub/Sub trigger delivers, its own first. */
+/** Every push subscription's delivery: 10 attempts with 10–600 s backoff, then the dead-letter topic. */
+const PUSH_DELIVERY = { maxDeliveryAttempts: 10, minBackoffSeconds: 10, maxBackoffSeconds: 600 } as const;
+
 export function triggerTopics(trigger: Extract<Trigger, { kind: "pubsub" }>): TopicKey[] {
   return [trigger.topic, ...(trigger.alsoTopics ?? [])];
 }
@@ -48,7 +51,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     source: "functions/submit-job/index.ts",
     // Pub/Sub pushes to the function's URL with an OIDC token, which only an HTTP function can check.
     signature: "http",
-    trigger: { kind: "pubsub", topic: "jobs", maxDeliveryAttempts: 10, minBackoffSeconds: 10, maxBackoffSeconds: 600 },
+    trigger: { kind: "pubsub", topic: "jobs", ...PUSH_DELIVERY },
     // artifactregistry.reader: the up-to-date check of a job's build asks the registry.
     roles: ["roles/datastore.user", "roles/artifactregistry.reader"],
     // builds: a job naming a build that nobody built yet starts it (build.run for buildImage).
@@ -128,9 +131,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       kind: "pubsub",
       topic: "tuning",
       alsoTopics: ["jobEvents"],
-      maxDeliveryAttempts: 10,
-      minBackoffSeconds: 10,
-      maxBackoffSeconds: 600,
+      ...PUSH_DELIVERY,
     },
     roles: ["roles/datastore.user"],
     publishes: [],
@@ -167,9 +168,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     trigger: {
       kind: "pubsub",
       topic: "builds",
-      maxDeliveryAttempts: 10,
-      minBackoffSeconds: 10,
-      maxBackoffSeconds: 600,
+      ...PUSH_DELIVERY,
     },
     // Cloud Build: create builds (run as the build service account, see infra); the registry: the up-to-date check.
     roles: ["roles/datastore.user", "roles/cloudbuild.builds.editor", "roles/artifactregistry.reader"],
@@ -189,9 +188,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     trigger: {
       kind: "pubsub",
       topic: "cloudBuilds",
-      maxDeliveryAttempts: 10,
-      minBackoffSeconds: 10,
-      maxBackoffSeconds: 600,
+      ...PUSH_DELIVERY,
     },
     roles: ["roles/datastore.user"],
     publishes: [],
