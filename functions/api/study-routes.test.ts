@@ -99,6 +99,9 @@ describe("GET /studies/{id}/importance", () => {
       .get("/studies/st/importance?namespace=team-a&include=trials")
       .set(as("alice"));
     expect(withTrials.body.trials.map((t: { id: string }) => t.id)).toEqual(["st-0", "st-1"]);
+    const bad = await request(app).get("/studies/st/importance?namespace=team-a&include=trails").set(as("alice"));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues[0].field).toBe("include");
   });
 
   it("is a 404 for another tenant's study and for an unknown one, and a 400 without a namespace", async () => {

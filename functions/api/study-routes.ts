@@ -43,6 +43,7 @@ const ListQuery = z.object({
   namespace: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
+const ImportanceQuery = z.object({ include: z.enum(["trials"]).optional() });
 const MetricsBody = z.strictObject({
   step: z.number().int().min(0),
   metrics: z.record(z.string(), z.number()),
@@ -128,6 +129,7 @@ export const studyRoutes: RouteGroup = (app, route) => {
   app.get(
     "/studies/:id/importance",
     route(async (req, res, deps, principal) => {
+      const { include } = parse(ImportanceQuery, req.query, "query");
       const study = await getStudy(deps, studyKeyFor(req, deps, principal));
       const { hyperparameters, objectives, objectiveType } = study.spec;
       const trials = await deps.studies.listTrials(study);
@@ -137,7 +139,7 @@ export const studyRoutes: RouteGroup = (app, route) => {
         objective: objectives[0],
         objectiveType,
         // For plotting: each series and the pushed steps thinned to PLOT_POINTS (a 1,000-trial study stays small).
-        ...(req.query.include === "trials" ? { trials: trials.map((t) => trialForPlot(t)) } : {}),
+        ...(include === "trials" ? { trials: trials.map((t) => trialForPlot(t)) } : {}),
       });
     }),
   );
